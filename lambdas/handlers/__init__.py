@@ -1,0 +1,1 @@
+"""Lambda entry points, one module per service. Terraform's `handler` attribute names these."""

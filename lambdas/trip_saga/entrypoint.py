@@ -1,0 +1,52 @@
+"""Builds the Lambda handler for a saga step: parse, run the step, log and measure. Nothing else."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from trip_saga.errors import SagaError
+from trip_saga.models import TaskEvent, parse_model
+from trip_saga.observability import count_step, logger, tracer
+from trip_saga.repository import ReservationRepository
+from trip_saga.steps import STEPS, run_step
+
+# The environment contract (Terraform and the local engine set exactly these).
+TABLE_NAME_ENV = "TABLE_NAME"
+FAULT_INJECTION_ENV = "FAULT_INJECTION_ENABLED"
+
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def faults_enabled() -> bool:
+    value = os.environ.get(FAULT_INJECTION_ENV, "false")
+    if value not in ("true", "false"):
+        raise RuntimeError(f"{FAULT_INJECTION_ENV} must be 'true' or 'false', not {value!r}")
+    return value == "true"
+
+
+def handler_for(state: str) -> Handler:
+    step = STEPS[state]
+
+    @logger.inject_lambda_context(correlation_id_path="request.booking_id", clear_state=True)
+    @tracer.capture_lambda_handler
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        task = parse_model(event, TaskEvent)
+        logger.append_keys(step=state, execution_arn=task.execution_arn)
+        # Read per invocation, not at import: cheap, and keeps handlers free of import-time config.
+        repository = ReservationRepository(os.environ[TABLE_NAME_ENV])
+        try:
+            result = run_step(step, task.request, repository, faults_enabled=faults_enabled(), execution_arn=task.execution_arn)
+        except SagaError as error:
+            logger.warning("step refused", extra={"error": type(error).__name__, "reason": str(error)})
+            count_step(state, "Refused")
+            raise
+        count_step(state, "Succeeded")
+        logger.info("step done", extra={"status": result.status, "changed": result.changed})
+        return result.model_dump(mode="json")
+
+    handler.__name__ = handler.__qualname__ = state
+    return handler

@@ -1,0 +1,48 @@
+"""Named errors. Lambda reports an exception's class name as `errorType`, and Step Functions matches
+Catch and Retry on it, so these class names are part of the state machine's contract."""
+
+from __future__ import annotations
+
+
+class SagaError(Exception):
+    """Base class of every error a saga step raises on purpose."""
+
+
+class InvalidBookingRequest(SagaError):
+    """The request does not match the booking schema. Raised before anything is written."""
+
+
+class BookingConflict(SagaError):
+    """The booking id already holds a reservation made from different request details."""
+
+
+class BookingAlreadyCompensated(SagaError):
+    """The booking was cancelled or refunded (possibly as a tombstone) before this reserve landed."""
+
+
+class InjectedFault(SagaError):
+    """Base class of the business failures raised by fault injection (see trip_saga.faults)."""
+
+
+class FlightReservationFailed(InjectedFault):
+    pass
+
+
+class HotelReservationFailed(InjectedFault):
+    pass
+
+
+class PaymentDeclined(InjectedFault):
+    pass
+
+
+class FlightCancellationFailed(InjectedFault):
+    pass
+
+
+class HotelCancellationFailed(InjectedFault):
+    pass
+
+
+class RefundFailed(InjectedFault):
+    pass

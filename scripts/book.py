@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Run one trip booking through the saga on the local engine and show what happened.
+
+python scripts/book.py                           # a booking that succeeds
+python scripts/book.py --inject payment=fail     # payment fails: refund, cancel hotel, cancel flight
+python scripts/book.py --json --inject hotel=fail
+python scripts/book.py --request my-booking.json # your own request (JSON file, or - for stdin)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from rich.console import Console
+from rich.table import Table
+
+from sagakit import samples
+from sagakit.engine import ExecutionReport, LocalEngine
+
+FAULTS = ("fail",)
+
+
+def parse_injection(text: str) -> tuple[str, str]:
+    step, _, fault = text.partition("=")
+    if step not in samples.STEP_FAULT_KEYS or fault not in FAULTS:
+        raise argparse.ArgumentTypeError(
+            f"expected STEP=FAULT with STEP in {', '.join(samples.STEP_FAULT_KEYS)} and FAULT in {', '.join(FAULTS)}; got {text!r}"
+        )
+    return step, fault
+
+
+def to_json(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; show them as JSON numbers."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def show(report: ExecutionReport, console: Console) -> None:
+    colour = "green" if report.status == "SUCCEEDED" else "red"
+    console.print(f"booking [bold]{report.booking_id}[/]: [{colour}]{report.status}[/]" + (f" ({report.error})" if report.error else ""))
+    console.print("path: " + " → ".join(report.path))
+    table = Table("service", "status", "reference", "tombstone", "updated_at")
+    for service, item in report.items.items():
+        if item is None:
+            table.add_row(service, "—", "", "", "")
+        else:
+            table.add_row(service, item["status"], item.get("reference") or "", str(item.get("tombstone", "")), item["updated_at"])
+    console.print(table)
+    original = original_error(report.cause)
+    if original:
+        console.print(f"original error: {original}", markup=False)
+
+
+def original_error(cause: str | None) -> str | None:
+    """`Error: errorMessage` of the failure that started the compensation, from SagaFailed's Cause."""
+    try:
+        outer = json.loads(cause or "")
+        inner = json.loads(outer.get("Cause") or "{}")
+    except (json.JSONDecodeError, AttributeError):
+        return cause
+    return f"{outer.get('Error')}: {inner.get('errorMessage', '')}".rstrip(": ")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--booking-id", help="default: a fresh trip-<random> id")
+    parser.add_argument("--request", type=Path, help="a JSON booking request (file path, or - for stdin)")
+    parser.add_argument("--inject", action="append", type=parse_injection, default=[], metavar="STEP=FAULT", help="repeatable")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the readable view")
+    args = parser.parse_args(argv)
+
+    if args.request:
+        request = json.loads(sys.stdin.read() if str(args.request) == "-" else args.request.read_text())
+    else:
+        request = samples.booking_request(args.booking_id)
+    if args.inject:
+        request["faults"] = {**request.get("faults", {}), **dict(args.inject)}
+
+    with LocalEngine() as engine:
+        report = engine.run(request)
+    if args.json:
+        print(json.dumps(report.as_json(), default=to_json, indent=2))
+    else:
+        show(report, Console())
+    return 0 if report.status == "SUCCEEDED" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

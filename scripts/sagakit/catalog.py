@@ -1,0 +1,40 @@
+"""The function catalog (lambdas/functions.json) as typed Python."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+
+from sagakit.paths import CATALOG
+
+
+@dataclass(frozen=True)
+class Function:
+    key: str  # e.g. "reserve-flight"; the deployed name is "<prefix>-<key>"
+    state: str
+    service: str
+    handler: str
+    template_arn: str
+    dynamodb_actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    tables: dict[str, str]  # service -> table suffix
+    functions: tuple[Function, ...]
+
+    def by_state(self, state: str) -> Function:
+        return next(function for function in self.functions if function.state == state)
+
+
+@cache
+def load() -> Catalog:
+    raw = json.loads(CATALOG.read_text())
+    return Catalog(
+        tables={service: spec["table"] for service, spec in raw["services"].items()},
+        functions=tuple(
+            Function(key=key, dynamodb_actions=tuple(spec.pop("dynamodb_actions")), **spec)
+            for key, spec in ((key, dict(spec)) for key, spec in raw["functions"].items())
+        ),
+    )

@@ -1,0 +1,286 @@
+"""The local engine: the saga's real ASL on moto's Step Functions interpreter, moto's DynamoDB, and
+Lambda invocations answered in-process by the real handler functions.
+
+Lambda is stood in for by a botocore `before-send` hook on `lambda.Invoke`, registered ahead of
+moto's own stubber, so the interpreter's `arn:aws:states:::lambda:invoke` calls reach our handlers
+and get exactly what Lambda's Python runtime sends back (status 200, `x-amzn-RequestId`, and for an
+exception `X-Amz-Function-Error: Unhandled` with `{errorType, errorMessage, requestId, stackTrace}`)."""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import logging
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager, redirect_stdout
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+from unittest import mock
+from urllib.parse import unquote
+
+import boto3
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from moto import mock_aws
+from moto.core.botocore_stubber import MockRawResponse
+
+from sagakit import asl, catalog
+from sagakit.paths import LAMBDAS
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+DEFAULT_SETTINGS = {"task_timeout_seconds": 30, "compensation_max_attempts": 6}
+_RETRIER = "moto.stepfunctions.parser.asl.component.common.retry.retrier_decl.time"
+
+
+@dataclass(frozen=True)
+class LocalContext:
+    """What Lambda passes as `context`: the attributes Powertools reads."""
+
+    function_name: str
+    invoked_function_arn: str
+    aws_request_id: str
+    memory_limit_in_mb: int = 256
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = ""
+    deadline: float = field(default_factory=lambda: time.monotonic() + 30)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.deadline - time.monotonic()) * 1000))
+
+
+@dataclass(frozen=True)
+class ExecutionReport:
+    booking_id: str
+    execution_arn: str
+    status: str
+    error: str | None
+    cause: str | None
+    path: list[str]
+    items: dict[str, dict[str, Any] | None]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "booking_id": self.booking_id,
+            "status": self.status,
+            "error": self.error,
+            "path": self.path,
+            "items": self.items,
+        }
+
+
+def function_environment(function: catalog.Function, *, prefix: str, fault_injection: bool) -> dict[str, str]:
+    """The environment Terraform gives each function (plus tracing off: there is no X-Ray daemon here)."""
+    return {
+        "TABLE_NAME": f"{prefix}-{catalog.load().tables[function.service]}",
+        "FAULT_INJECTION_ENABLED": "true" if fault_injection else "false",
+        "POWERTOOLS_SERVICE_NAME": function.service,
+        "POWERTOOLS_METRICS_NAMESPACE": "TripSaga",
+    }
+
+
+class LocalEngine:
+    """Use as a context manager; everything lives in memory and is gone on exit."""
+
+    def __init__(
+        self,
+        *,
+        prefix: str = "trip-saga-local",
+        fault_injection: bool = True,
+        settings: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.prefix = prefix
+        self.fault_injection = fault_injection
+        self.settings = {**DEFAULT_SETTINGS, **(settings or {})}
+        self.retry_sleeps: list[float] = []  # every retry interval the interpreter asked for, not slept
+        self.invocations: list[tuple[str, str]] = []  # (function name, errorType or "") in call order
+        self.logs: dict[str, list[str]] = {}  # function name -> its stdout lines (logs and EMF metrics)
+        self._lock = threading.Lock()  # one invocation at a time: handlers share this process's os.environ
+        self._stack = ExitStack()
+        self._functions: dict[str, tuple[catalog.Function, Callable[..., Any], dict[str, str]]] = {}
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+    def __enter__(self) -> LocalEngine:
+        stack = self._stack
+        stack.enter_context(
+            mock.patch.dict(
+                os.environ,
+                {
+                    "AWS_ACCESS_KEY_ID": "testing",
+                    "AWS_SECRET_ACCESS_KEY": "testing",
+                    "AWS_SESSION_TOKEN": "testing",
+                    "AWS_DEFAULT_REGION": REGION,
+                    "POWERTOOLS_TRACE_DISABLED": "true",
+                },
+            )
+        )
+        stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
+        stack.enter_context(mock.patch(_RETRIER, SimpleNamespace(sleep=self.retry_sleeps.append)))
+        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
+        if str(LAMBDAS) not in sys.path:
+            sys.path.insert(0, str(LAMBDAS))
+        events = boto3._get_default_session().events
+        hook_id = f"trip-saga-local-{id(self)}"
+        events.register_first("before-send.lambda.Invoke", self._answer_invoke, unique_id=hook_id)
+        stack.callback(events.unregister, "before-send.lambda.Invoke", unique_id=hook_id)
+        self.dynamodb = boto3.client("dynamodb", region_name=REGION)
+        self.sfn = boto3.client("stepfunctions", region_name=REGION)
+        self._create_tables()
+        self._create_functions()
+        self.state_machine_arn = self._create_state_machine()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._wait_for_running()
+        self._stack.close()
+
+    # -- resources -------------------------------------------------------------------------------------
+    def table_name(self, service: str) -> str:
+        return f"{self.prefix}-{catalog.load().tables[service]}"
+
+    def _create_tables(self) -> None:
+        for service in catalog.load().tables:
+            self.dynamodb.create_table(
+                TableName=self.table_name(service),
+                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+
+    def function_arn(self, function: catalog.Function) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.prefix}-{function.key}"
+
+    def _create_functions(self) -> None:
+        for function in catalog.load().functions:
+            module_name, attribute = function.handler.rsplit(".", 1)
+            handler = getattr(importlib.import_module(module_name), attribute)
+            environment = function_environment(function, prefix=self.prefix, fault_injection=self.fault_injection)
+            self._functions[f"{self.prefix}-{function.key}"] = (function, handler, environment)
+
+    def _create_state_machine(self) -> str:
+        values = {**self.settings, **{f.template_arn: self.function_arn(f) for f in catalog.load().functions}}
+        response = self.sfn.create_state_machine(
+            name=f"{self.prefix}-booking-saga",
+            definition=asl.render(values),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{self.prefix}-state-machine",
+            type="STANDARD",
+        )
+        arn: str = response["stateMachineArn"]
+        return arn
+
+    # -- Lambda stand-in -------------------------------------------------------------------------------
+    def _answer_invoke(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
+        name = unquote(request.url.split("/functions/", 1)[1].split("/", 1)[0]).rsplit(":function:", 1)[-1]
+        if name not in self._functions:
+            return None  # another engine's function (or moto's own Lambda): not ours to answer
+        function, handler, environment = self._functions[name]
+        event = json.loads(request.body or b"{}")
+        request_id = str(uuid.uuid4())
+        headers = {"x-amzn-RequestId": request_id, "X-Amz-Executed-Version": "$LATEST", "Content-Type": "application/json"}
+        context = LocalContext(function_name=name, invoked_function_arn=self.function_arn(function), aws_request_id=request_id)
+        with self._lock, mock.patch.dict(os.environ, environment), self._log_stream(name):
+            try:
+                payload: Any = handler(event, context)
+                self.invocations.append((name, ""))
+            except Exception as error:  # noqa: BLE001 - any exception is the function's error, as on Lambda
+                self.invocations.append((name, type(error).__name__))
+                headers["X-Amz-Function-Error"] = "Unhandled"
+                payload = {
+                    "errorMessage": str(error),
+                    "errorType": type(error).__name__,
+                    "requestId": request_id,
+                    "stackTrace": traceback.format_list(traceback.extract_tb(error.__traceback__)),
+                }
+        return AWSResponse(request.url, 200, headers, MockRawResponse(json.dumps(payload)))
+
+    @contextmanager
+    def _log_stream(self, function_name: str) -> Iterator[None]:
+        """Capture what the function writes to stdout, as its CloudWatch log stream would."""
+        from trip_saga.observability import logger
+
+        buffer = io.StringIO()
+        handler = logger.registered_handler
+        previous = handler.setStream(buffer)  # type: ignore[attr-defined]
+        try:
+            with redirect_stdout(buffer):
+                yield
+        finally:
+            handler.setStream(previous)  # type: ignore[attr-defined]
+            self.logs.setdefault(function_name, []).extend(buffer.getvalue().splitlines())
+
+    def invoke(self, function_key: str, event: Mapping[str, Any]) -> dict[str, Any]:
+        """Invoke one function the way any client would (through boto3's Lambda client)."""
+        client = boto3.client("lambda", region_name=REGION)
+        response = client.invoke(FunctionName=f"{self.prefix}-{function_key}", Payload=json.dumps(event).encode())
+        return {"function_error": response.get("FunctionError"), "payload": json.loads(response["Payload"].read())}
+
+    # -- executions ------------------------------------------------------------------------------------
+    def start(self, request: Mapping[str, Any], *, name: str | None = None) -> str:
+        booking_id = str(request.get("booking_id") or uuid.uuid4())
+        response = self.sfn.start_execution(stateMachineArn=self.state_machine_arn, name=name or booking_id, input=json.dumps(request))
+        arn: str = response["executionArn"]
+        return arn
+
+    def wait(self, execution_arn: str, *, timeout: float = 60) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            description: dict[str, Any] = self.sfn.describe_execution(executionArn=execution_arn)
+            if description["status"] in TERMINAL:
+                return description
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{execution_arn} still {description['status']} after {timeout}s")
+            time.sleep(0.01)
+
+    def path(self, execution_arn: str) -> list[str]:
+        """The state names in the order they were entered."""
+        events: list[dict[str, Any]] = []
+        paginator_args: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+        while True:
+            page = self.sfn.get_execution_history(**paginator_args)
+            events.extend(page["events"])
+            if not page.get("nextToken"):
+                break
+            paginator_args["nextToken"] = page["nextToken"]
+        return [event["stateEnteredEventDetails"]["name"] for event in events if event["type"].endswith("StateEntered")]
+
+    def items(self, booking_id: str) -> dict[str, dict[str, Any] | None]:
+        table = boto3.resource("dynamodb", region_name=REGION)
+        return {
+            service: table.Table(self.table_name(service))
+            .get_item(Key={"pk": f"BOOKING#{booking_id}", "sk": "RESERVATION"}, ConsistentRead=True)
+            .get("Item")
+            for service in catalog.load().tables
+        }
+
+    def all_items(self) -> dict[str, list[dict[str, Any]]]:
+        table = boto3.resource("dynamodb", region_name=REGION)
+        return {service: table.Table(self.table_name(service)).scan()["Items"] for service in catalog.load().tables}
+
+    def run(self, request: Mapping[str, Any], *, name: str | None = None, timeout: float = 60) -> ExecutionReport:
+        arn = self.start(request, name=name)
+        description = self.wait(arn, timeout=timeout)
+        booking_id = str(request.get("booking_id"))
+        return ExecutionReport(
+            booking_id=booking_id,
+            execution_arn=arn,
+            status=description["status"],
+            error=description.get("error"),
+            cause=description.get("cause"),
+            path=self.path(arn),
+            items=self.items(booking_id),
+        )
+
+    def _wait_for_running(self) -> None:
+        # Executions run on moto's background threads: let them end before the mock goes away.
+        for execution in self.sfn.list_executions(stateMachineArn=self.state_machine_arn)["executions"]:
+            if execution["status"] == "RUNNING":
+                self.wait(execution["executionArn"], timeout=30)

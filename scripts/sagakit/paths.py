@@ -1,0 +1,6 @@
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+LAMBDAS = ROOT / "lambdas"
+CATALOG = LAMBDAS / "functions.json"
+ASL_TEMPLATE = ROOT / "statemachine" / "booking_saga.asl.json.tftpl"

@@ -1,0 +1,21 @@
+"""A valid example booking request, for the CLI, the demo and the tests."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+STEP_FAULT_KEYS = ("flight", "hotel", "payment", "refund", "cancel_hotel", "cancel_flight")
+
+
+def booking_request(booking_id: str | None = None, *, faults: dict[str, str] | None = None) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "booking_id": booking_id or f"trip-{uuid.uuid4().hex[:12]}",
+        "customer": {"customer_id": "cust-0042", "name": "Ada Lovelace", "email": "ada@example.com"},
+        "flight": {"flight_number": "LH1234", "origin": "FRA", "destination": "LIS", "departure_date": "2027-05-14", "passengers": 2},
+        "hotel": {"hotel_id": "lisbon-alfama-01", "check_in": "2027-05-14", "check_out": "2027-05-18", "rooms": 1},
+        "payment": {"amount": "1249.90", "currency": "EUR", "method_token": "tok_4f9a2c7e1b"},
+    }
+    if faults:
+        request["faults"] = faults
+    return request

@@ -1,0 +1,82 @@
+"""Every path of the saga through the local engine: states entered in order, outcome, final items."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from sagakit.engine import DEFAULT_SETTINGS, LocalEngine
+
+COMPENSATION_PATHS = {
+    "flight": ["ReserveFlight", "CancelFlight", "SagaFailed"],
+    "hotel": ["ReserveFlight", "ReserveHotel", "CancelHotel", "CancelFlight", "SagaFailed"],
+    "payment": ["ReserveFlight", "ReserveHotel", "ProcessPayment", "RefundPayment", "CancelHotel", "CancelFlight", "SagaFailed"],
+}
+ORIGINAL_ERROR = {"flight": "FlightReservationFailed", "hotel": "HotelReservationFailed", "payment": "PaymentDeclined"}
+
+
+def statuses(items: dict[str, dict[str, Any] | None]) -> dict[str, tuple[str, bool] | None]:
+    return {service: None if item is None else (item["status"], item["tombstone"]) for service, item in items.items()}
+
+
+def test_happy_path_reserves_everything(engine: LocalEngine, request_for: Any) -> None:
+    report = engine.run(request_for())
+
+    assert report.path == ["ReserveFlight", "ReserveHotel", "ProcessPayment", "BookingSucceeded"]
+    assert (report.status, report.error) == ("SUCCEEDED", None)
+    assert statuses(report.items) == {"flight": ("RESERVED", False), "hotel": ("RESERVED", False), "payment": ("CHARGED", False)}
+    payment = report.items["payment"]
+    assert payment is not None and payment["details"]["amount"] == Decimal("1249.90") and payment["details"]["currency"] == "EUR"
+    assert all(item and item["execution_arn"] == report.execution_arn for item in report.items.values())
+    output = json.loads(engine.sfn.describe_execution(executionArn=report.execution_arn)["output"])
+    assert output["results"] == {
+        service: {"status": item["status"], "reference": item["reference"]} for service, item in report.items.items() if item
+    }
+
+
+@pytest.mark.parametrize("failing", ["flight", "hotel", "payment"])
+def test_a_failure_compensates_newest_first_and_fails_with_saga_failed(engine: LocalEngine, request_for: Any, failing: str) -> None:
+    report = engine.run(request_for(**{failing: "fail"}))
+
+    assert report.path == COMPENSATION_PATHS[failing]
+    assert (report.status, report.error) == ("FAILED", "SagaFailed")
+    cause = json.loads(report.cause or "")
+    assert cause["Error"] == ORIGINAL_ERROR[failing]
+    assert json.loads(cause["Cause"])["errorType"] == ORIGINAL_ERROR[failing]
+    expected = {
+        "flight": {"flight": ("CANCELLED", True), "hotel": None, "payment": None},
+        "hotel": {"flight": ("CANCELLED", False), "hotel": ("CANCELLED", True), "payment": None},
+        "payment": {"flight": ("CANCELLED", False), "hotel": ("CANCELLED", False), "payment": ("REFUNDED", True)},
+    }[failing]
+    assert statuses(report.items) == expected
+    assert engine.retry_sleeps == []  # business errors are never retried
+
+
+def test_invalid_request_is_rejected_before_anything_is_written(engine: LocalEngine, request_for: Any) -> None:
+    request = request_for()
+    request["hotel"]["rooms"] = 0
+    report = engine.run(request)
+
+    assert report.path == ["ReserveFlight", "BookingRejected"]
+    assert (report.status, report.error) == ("FAILED", "InvalidBookingRequest")
+    assert "request.hotel.rooms" in json.loads(report.cause or "")["errorMessage"]
+    assert report.items == {"flight": None, "hotel": None, "payment": None}
+
+
+def test_a_failing_compensation_is_retried_with_backoff_then_fails_the_execution(request_for: Any) -> None:
+    with LocalEngine(prefix="trip-saga-retry") as engine:
+        report = engine.run(request_for(payment="fail", cancel_hotel="fail"))
+        attempts = [name for name, _ in engine.invocations if name.endswith("cancel-hotel")]
+        sleeps = list(engine.retry_sleeps)
+
+    # RefundPayment ran, CancelHotel was retried to exhaustion; its error ends the execution.
+    assert report.path == ["ReserveFlight", "ReserveHotel", "ProcessPayment", "RefundPayment", "CancelHotel"]
+    assert (report.status, report.error) == ("FAILED", "HotelCancellationFailed")
+    assert len(attempts) == DEFAULT_SETTINGS["compensation_max_attempts"] + 1
+    assert len(sleeps) == DEFAULT_SETTINGS["compensation_max_attempts"]
+    assert all(0 <= delay <= 60 for delay in sleeps)  # full jitter, capped by MaxDelaySeconds
+    assert statuses(report.items)["payment"] == ("REFUNDED", True)
+    assert statuses(report.items)["hotel"] == ("RESERVED", False)

@@ -1,0 +1,128 @@
+"""The rendered ASL's shape: retries, catches, one compensation chain, and the renderer's guarantees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sagakit import asl, catalog
+from sagakit.engine import DEFAULT_SETTINGS
+
+LAMBDA_TRANSIENT = {"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"}
+FORWARD = ["ReserveFlight", "ReserveHotel", "ProcessPayment"]
+CHAIN = ["RefundPayment", "CancelHotel", "CancelFlight"]
+ENTRY = {"ReserveFlight": "CancelFlight", "ReserveHotel": "CancelHotel", "ProcessPayment": "RefundPayment"}
+RESULT_PATH = {
+    "ReserveFlight": "$.results.flight",
+    "ReserveHotel": "$.results.hotel",
+    "ProcessPayment": "$.results.payment",
+    "RefundPayment": "$.results.refund",
+    "CancelHotel": "$.results.hotel_cancel",
+    "CancelFlight": "$.results.flight_cancel",
+}
+
+
+def values() -> dict[str, Any]:
+    functions = catalog.load().functions
+    return {**DEFAULT_SETTINGS, **{f.template_arn: f"arn:aws:lambda:eu-west-1:111122223333:function:x-{f.key}" for f in functions}}
+
+
+@pytest.fixture(scope="module")
+def states() -> dict[str, Any]:
+    definition = asl.render_definition(values())
+    assert definition["StartAt"] == "ReserveFlight"
+    states: dict[str, Any] = definition["States"]
+    return states
+
+
+@pytest.mark.parametrize("name", FORWARD + CHAIN)
+def test_every_task_invokes_its_function_through_lambda_invoke(states: dict[str, Any], name: str) -> None:
+    state = states[name]
+    function = catalog.load().by_state(name)
+    assert state["Resource"] == "arn:aws:states:::lambda:invoke"
+    assert state["Parameters"]["FunctionName"] == values()[function.template_arn]
+    assert state["Parameters"]["Payload"] == {"request.$": "$$.Execution.Input", "execution_arn.$": "$$.Execution.Id"}
+    assert set(state["ResultSelector"].values()) <= {"$.Payload.status", "$.Payload.reference"}
+    assert state["ResultPath"] == RESULT_PATH[name]
+    assert state["TimeoutSeconds"] == DEFAULT_SETTINGS["task_timeout_seconds"]
+
+
+@pytest.mark.parametrize("name", FORWARD)
+def test_forward_tasks_retry_only_lambda_faults_and_catch_into_the_chain(states: dict[str, Any], name: str) -> None:
+    state = states[name]
+    (retry,) = state["Retry"]
+    assert set(retry["ErrorEquals"]) == LAMBDA_TRANSIENT  # business errors are never retried
+    assert retry["BackoffRate"] > 1 and retry["JitterStrategy"] == "FULL" and retry["MaxDelaySeconds"] > 0
+    catch_all = state["Catch"][-1]
+    assert catch_all == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error_info", "Next": ENTRY[name]}
+
+
+def test_invalid_requests_are_rejected_without_compensation(states: dict[str, Any]) -> None:
+    first = states["ReserveFlight"]["Catch"][0]
+    assert first == {"ErrorEquals": ["InvalidBookingRequest", "BookingConflict"], "ResultPath": "$.error_info", "Next": "BookingRejected"}
+    assert states["BookingRejected"] == {
+        "Type": "Fail",
+        "Comment": states["BookingRejected"]["Comment"],
+        "ErrorPath": "$.error_info.Error",
+        "CausePath": "$.error_info.Cause",
+    }
+
+
+def test_one_compensation_chain_newest_first(states: dict[str, Any]) -> None:
+    assert [states[name]["Next"] for name in CHAIN] == ["CancelHotel", "CancelFlight", "SagaFailed"]
+    tasks = [name for name, state in states.items() if state["Type"] == "Task"]
+    assert sorted(tasks) == sorted(FORWARD + CHAIN)  # no copies of compensation tasks
+    assert states["SagaFailed"]["Error"] == "SagaFailed"
+    assert states["SagaFailed"]["CausePath"] == "States.JsonToString($.error_info)"
+
+
+@pytest.mark.parametrize("name", CHAIN)
+def test_compensations_retry_every_error_with_capped_jittered_backoff(states: dict[str, Any], name: str) -> None:
+    (retry,) = states[name]["Retry"]
+    assert retry["ErrorEquals"] == ["States.ALL"]
+    assert retry["MaxAttempts"] == DEFAULT_SETTINGS["compensation_max_attempts"]
+    assert retry["JitterStrategy"] == "FULL" and retry["MaxDelaySeconds"] <= 300
+
+
+def test_the_happy_path_ends_in_success(states: dict[str, Any]) -> None:
+    assert [states[name]["Next"] for name in FORWARD] == ["ReserveHotel", "ProcessPayment", "BookingSucceeded"]
+    assert states["BookingSucceeded"] == {"Type": "Succeed"}
+
+
+# -- the renderer ---------------------------------------------------------------------------------
+
+
+def test_renderer_refuses_a_missing_value() -> None:
+    partial = values()
+    del partial["cancel_hotel_arn"]
+    with pytest.raises(asl.TemplateError, match=r"no value given for placeholder.*cancel_hotel_arn"):
+        asl.render(partial)
+
+
+def test_renderer_refuses_an_unused_value() -> None:
+    with pytest.raises(asl.TemplateError, match="does not use: region"):
+        asl.render({**values(), "region": "eu-west-1"})
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"a": "${upper(x)}"}', '{"a": "%{ if x }y%{ endif }"}', '{"a": "$${x}"}', '{"a": "${x.y}"}', '{"a": "${ x }"}'],
+)
+def test_renderer_refuses_template_syntax_beyond_placeholders(tmp_path: Path, text: str) -> None:
+    template = tmp_path / "t.tftpl"
+    template.write_text(text)
+    with pytest.raises(asl.TemplateError, match="unsupported template syntax"):
+        asl.render({"x": 1}, template)
+
+
+def test_renderer_substitutes_numbers_bare_and_strings_verbatim(tmp_path: Path) -> None:
+    template = tmp_path / "t.tftpl"
+    template.write_text('{"arn": "${arn}", "timeout": ${timeout}, "jsonpath": "$.results", "context": "$$.Execution.Id"}')
+    assert asl.render_definition({"arn": "arn:x", "timeout": 7}, template) == {
+        "arn": "arn:x",
+        "timeout": 7,
+        "jsonpath": "$.results",
+        "context": "$$.Execution.Id",
+    }

@@ -1,0 +1,46 @@
+"""The booking CLI and the demo, run as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from sagakit.paths import ROOT
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_book_json_with_payment_failure() -> None:
+    result = run("scripts/book.py", "--json", "--inject", "payment=fail")
+    out = json.loads(result.stdout)
+
+    assert result.returncode == 1  # a failed booking is a failed command
+    assert (out["status"], out["error"]) == ("FAILED", "SagaFailed")
+    assert out["path"] == ["ReserveFlight", "ReserveHotel", "ProcessPayment", "RefundPayment", "CancelHotel", "CancelFlight", "SagaFailed"]
+    assert out["items"]["flight"]["status"] == "CANCELLED" and out["items"]["hotel"]["status"] == "CANCELLED"
+    assert out["items"]["payment"]["status"] == "REFUNDED" and out["items"]["payment"]["tombstone"] is True
+    assert out["items"]["flight"]["booking_id"] == out["booking_id"]
+
+
+def test_book_readable_view_of_a_success() -> None:
+    result = run("scripts/book.py", "--booking-id", "cli-ok-1")
+    assert result.returncode == 0, result.stderr
+    assert "cli-ok-1: SUCCEEDED" in result.stdout
+    assert "ReserveFlight → ReserveHotel → ProcessPayment → BookingSucceeded" in result.stdout
+
+
+def test_book_refuses_an_unknown_step_by_name() -> None:
+    result = run("scripts/book.py", "--inject", "teleport=fail")
+    assert result.returncode == 2
+    assert "STEP in flight, hotel, payment, refund, cancel_hotel, cancel_flight" in result.stderr
+
+
+def test_demo_prints_one_success_and_three_rollbacks() -> None:
+    result = run("scripts/demo.py")
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("│ ") and ("fails" in line or "success" in line)]
+    assert len([r for r in rows if "SUCCEEDED" in r]) == 1
+    assert len([r for r in rows if "FAILED (SagaFailed)" in r]) == 3

@@ -1,0 +1,70 @@
+"""The booking request schema: what a real API accepts, and errors that name the offending field."""
+
+from __future__ import annotations
+
+import copy
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from sagakit import samples
+from trip_saga.errors import InvalidBookingRequest
+from trip_saga.models import BookingRequest, parse_model
+
+
+def with_change(path: str, value: Any) -> dict[str, Any]:
+    request = copy.deepcopy(samples.booking_request("b-1"))
+    *parents, leaf = path.split(".")
+    target = request
+    for key in parents:
+        target = target[key]
+    if value is KeyError:
+        del target[leaf]
+    else:
+        target[leaf] = value
+    return request
+
+
+def test_sample_request_is_valid() -> None:
+    request = parse_model(samples.booking_request("b-1"), BookingRequest)
+    assert request.payment.amount == Decimal("1249.90")
+    assert request.faults.payment is None
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        ("booking_id", "has space", "booking_id"),
+        ("booking_id", "x" * 65, "booking_id"),
+        ("booking_id", 42, "booking_id"),
+        ("customer.email", "not-an-email", "customer.email"),
+        ("customer.name", "", "customer.name"),
+        ("customer.name", "bell\x07", "customer.name"),
+        ("customer", KeyError, "customer"),
+        ("flight.origin", "fra", "flight.origin"),
+        ("flight.destination", "FRA", "flight"),
+        ("flight.departure_date", "2027-02-30", "flight.departure_date"),
+        ("flight.passengers", 0, "flight.passengers"),
+        ("flight.passengers", "2", "flight.passengers"),
+        ("hotel.check_out", "2027-05-14", "hotel"),
+        ("hotel.check_out", "2027-07-01", "hotel"),
+        ("hotel.rooms", 10, "hotel.rooms"),
+        ("payment.amount", "-5", "payment.amount"),
+        ("payment.amount", 0, "payment.amount"),
+        ("payment.amount", "50000.01", "payment.amount"),
+        ("payment.amount", "10.001", "payment.amount"),
+        ("payment.amount", "NaN", "payment.amount"),
+        ("payment.amount", True, "payment.amount"),
+        ("payment.currency", "EURO", "payment.currency"),
+        ("payment.method_token", "4111111111111111", "payment.method_token"),
+        ("payment.cvv", "123", "payment.cvv"),
+        ("faults", {"payment": "explode"}, "faults.payment"),
+        ("faults", {"teleporter": "fail"}, "faults.teleporter"),
+    ],
+)
+def test_invalid_request_names_the_field(path: str, value: Any, field: str) -> None:
+    with pytest.raises(InvalidBookingRequest) as raised:
+        parse_model(with_change(path, value), BookingRequest)
+    named = [part.split(":")[0] for part in str(raised.value).split("; ")]
+    assert field in named, str(raised.value)
