@@ -5,31 +5,61 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+NODE_STAMP := scripts/hcl/node_modules/.installed
+REQS := scripts/requirements
 
-.PHONY: help demo test unit lint lock clean
+.PHONY: help demo test lint hcl scan fmt docs lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+$(STAMP): lambdas/requirements.txt $(REQS)/dev.txt $(REQS)/dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r $(REQS)/dev.txt -c $(REQS)/dev.lock
+	touch $@
+
+# checkov pins its own boto3 and replaces python-hcl2's module: it gets a virtual environment of its own.
+$(CHECKOV_STAMP): $(REQS)/checkov.txt $(REQS)/checkov.lock
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $(REQS)/checkov.txt -c $(REQS)/checkov.lock
+	touch $@
+
+# HCL's own parser and formatter, as WASM from npm (no terraform binary needed).
+$(NODE_STAMP): scripts/hcl/package.json scripts/hcl/package-lock.json
+	npm ci --prefix scripts/hcl --no-audit --no-fund --silent
 	touch $@
 
 demo: $(STAMP) ## run four bookings (one success, three rollbacks) on the local engine
 	$(PY) scripts/demo.py
 
-test: lint ## lint, then the unit, state-machine and static tests (what CI runs)
+test: lint hcl scan ## lint, HCL format/parse, checkov, then every pytest suite (what CI runs)
 	$(PY) -m pytest -n 2 --dist loadfile
+
+hcl: $(NODE_STAMP) ## every .tf parses with HCL's parser and is formatted (terraform fmt when available)
+	@if command -v terraform >/dev/null; then terraform fmt -check -recursive terraform; fi
+	node scripts/hcl/hcl-check.mjs terraform
+
+scan: $(CHECKOV_STAMP) ## checkov over terraform/: must report 0 failed checks
+	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --skip-download --compact --quiet
+
+fmt: $(NODE_STAMP) ## format the Terraform in place
+	@if command -v terraform >/dev/null; then terraform fmt -recursive terraform; else node scripts/hcl/hcl-check.mjs --write terraform; fi
+
+docs: $(STAMP) ## regenerate the Terraform module READMEs' inputs and outputs
+	$(PY) scripts/tfdocs.py
 
 lint: $(STAMP) ## ruff and mypy
 	$(VENV)/bin/ruff check lambdas scripts tests
 	$(VENV)/bin/ruff format --check lambdas scripts tests
 	$(VENV)/bin/mypy
 
-lock: $(STAMP) ## re-pin constraints.txt from the current environment
-	{ echo "# The whole development environment, pinned (direct pins live in requirements*.txt). Regenerate with: make lock"; \
-	  $(PY) -m pip freeze --exclude-editable; } > constraints.txt
+lock: $(STAMP) $(CHECKOV_STAMP) ## re-pin scripts/requirements/*.lock from the current environments
+	{ echo "# The whole development environment, pinned (direct pins: lambdas/requirements.txt, scripts/requirements/dev.txt). Regenerate with: make lock"; \
+	  $(PY) -m pip freeze --exclude-editable; } > $(REQS)/dev.lock
+	{ echo "# checkov's environment, pinned. Regenerate with: make lock"; \
+	  $(CHECKOV_VENV)/bin/python -m pip freeze --exclude-editable; } > $(REQS)/checkov.lock
 
 clean: ## remove the virtual environment and build output
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) scripts/hcl/node_modules build .pytest_cache .mypy_cache .ruff_cache

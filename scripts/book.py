@@ -75,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--request", type=Path, help="a JSON booking request (file path, or - for stdin)")
     parser.add_argument("--inject", action="append", type=parse_injection, default=[], metavar="STEP=FAULT", help="repeatable")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the readable view")
+    parser.add_argument("--print-request", action="store_true", help="print the request JSON and exit (e.g. for the AWS CLI)")
     args = parser.parse_args(argv)
 
     if args.request:
@@ -83,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         request = samples.booking_request(args.booking_id)
     if args.inject:
         request["faults"] = {**request.get("faults", {}), **dict(args.inject)}
+    if args.print_request:
+        print(json.dumps(request, indent=2))
+        return 0
 
     with LocalEngine() as engine:
         report = engine.run(request)

@@ -36,18 +36,14 @@ class Outcome:
 
 
 @cache
-def _table(table_name: str) -> Any:
+def table_resource(table_name: str) -> Any:
     # Cached per table: a warm Lambda reuses its connection pool across invocations.
     return boto3.resource("dynamodb").Table(table_name)
 
 
 class ReservationRepository:
     def __init__(self, table_name: str) -> None:
-        self.table = _table(table_name)
-
-    def get(self, booking_id: str) -> dict[str, Any] | None:
-        item: dict[str, Any] | None = self.table.get_item(Key=reservation_key(booking_id), ConsistentRead=True).get("Item")
-        return item
+        self.table = table_resource(table_name)
 
     def open(self, item: dict[str, Any]) -> Outcome:
         """Write a new reservation unless one exists; a retry finds and returns the existing item."""

@@ -85,6 +85,7 @@ def function_environment(function: catalog.Function, *, prefix: str, fault_injec
         "FAULT_INJECTION_ENABLED": "true" if fault_injection else "false",
         "POWERTOOLS_SERVICE_NAME": function.service,
         "POWERTOOLS_METRICS_NAMESPACE": "TripSaga",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
     }
 
 
@@ -104,6 +105,8 @@ class LocalEngine:
         self.retry_sleeps: list[float] = []  # every retry interval the interpreter asked for, not slept
         self.invocations: list[tuple[str, str]] = []  # (function name, errorType or "") in call order
         self.logs: dict[str, list[str]] = {}  # function name -> its stdout lines (logs and EMF metrics)
+        self.dynamodb_calls: list[tuple[str, str]] = []  # (function name, DynamoDB operation) made by handlers
+        self._running: tuple[int, str] | None = None  # (thread, function) being invoked, under self._lock
         self._lock = threading.Lock()  # one invocation at a time: handlers share this process's os.environ
         self._stack = ExitStack()
         self._functions: dict[str, tuple[catalog.Function, Callable[..., Any], dict[str, str]]] = {}
@@ -132,6 +135,8 @@ class LocalEngine:
         hook_id = f"trip-saga-local-{id(self)}"
         events.register_first("before-send.lambda.Invoke", self._answer_invoke, unique_id=hook_id)
         stack.callback(events.unregister, "before-send.lambda.Invoke", unique_id=hook_id)
+        events.register("before-call.dynamodb", self._record_dynamodb_call, unique_id=f"{hook_id}-dynamodb")
+        stack.callback(events.unregister, "before-call.dynamodb", unique_id=f"{hook_id}-dynamodb")
         self.dynamodb = boto3.client("dynamodb", region_name=REGION)
         self.sfn = boto3.client("stepfunctions", region_name=REGION)
         self._create_tables()
@@ -165,6 +170,10 @@ class LocalEngine:
             handler = getattr(importlib.import_module(module_name), attribute)
             environment = function_environment(function, prefix=self.prefix, fault_injection=self.fault_injection)
             self._functions[f"{self.prefix}-{function.key}"] = (function, handler, environment)
+        # A new engine is a cold start: no DynamoDB client built under another engine's hooks survives.
+        from trip_saga.repository import table_resource
+
+        table_resource.cache_clear()
 
     def _create_state_machine(self) -> str:
         values = {**self.settings, **{f.template_arn: self.function_arn(f) for f in catalog.load().functions}}
@@ -188,6 +197,7 @@ class LocalEngine:
         headers = {"x-amzn-RequestId": request_id, "X-Amz-Executed-Version": "$LATEST", "Content-Type": "application/json"}
         context = LocalContext(function_name=name, invoked_function_arn=self.function_arn(function), aws_request_id=request_id)
         with self._lock, mock.patch.dict(os.environ, environment), self._log_stream(name):
+            self._running = (threading.get_ident(), name)
             try:
                 payload: Any = handler(event, context)
                 self.invocations.append((name, ""))
@@ -200,7 +210,14 @@ class LocalEngine:
                     "requestId": request_id,
                     "stackTrace": traceback.format_list(traceback.extract_tb(error.__traceback__)),
                 }
+            finally:
+                self._running = None
         return AWSResponse(request.url, 200, headers, MockRawResponse(json.dumps(payload)))
+
+    def _record_dynamodb_call(self, model: Any, **_: Any) -> None:
+        running = self._running
+        if running and running[0] == threading.get_ident():  # not the engine's own reads on another thread
+            self.dynamodb_calls.append((running[1], f"dynamodb:{model.name}"))
 
     @contextmanager
     def _log_stream(self, function_name: str) -> Iterator[None]:

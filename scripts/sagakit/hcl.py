@@ -1,0 +1,79 @@
+"""The Terraform configuration as plain Python data, parsed with python-hcl2 (for the static tests and tfdocs).
+
+python-hcl2 keeps string quotes and marks blocks; `load` strips both so that a literal is its value
+and an expression is its `${...}` text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import hcl2
+
+from sagakit.paths import ROOT
+
+TERRAFORM = ROOT / "terraform"
+REFERENCE = re.compile(r"(?<![\w.\"])(var|local|module|data|aws_[a-z0-9_]+|terraform_data)\.([A-Za-z_][\w-]*)(?:\.([A-Za-z_][\w-]*))?")
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_clean(key): _clean(inner) for key, inner in value.items() if key not in ("__is_block__", "__comments__")}
+    if isinstance(value, list):
+        return [_clean(inner) for inner in value]
+    if isinstance(value, str) and len(value) >= 2 and value[0] == value[-1] == '"':
+        return value[1:-1].replace('\\"', '"')
+    return value
+
+
+@dataclass(frozen=True)
+class Module:
+    path: Path
+    blocks: dict[str, list[Any]]  # block type -> the merged bodies of every file
+    text: str  # all .tf files, for reference scanning
+
+    def named(self, block_type: str) -> dict[str, Any]:
+        """variable / output / module / locals: name -> body."""
+        merged: dict[str, Any] = {}
+        for body in self.blocks.get(block_type, []):
+            merged.update(body)
+        return merged
+
+    def typed(self, block_type: str) -> dict[tuple[str, str], Any]:
+        """resource / data: (type, name) -> body."""
+        found: dict[tuple[str, str], Any] = {}
+        for body in self.blocks.get(block_type, []):
+            for kind, by_name in body.items():
+                for name, inner in by_name.items():
+                    found[(kind, name)] = inner
+        return found
+
+
+@cache
+def load(path: Path) -> Module:
+    blocks: dict[str, list[Any]] = {}
+    texts = []
+    for file in sorted(path.glob("*.tf")):
+        texts.append(file.read_text())
+        with file.open() as handle:
+            for block_type, bodies in _clean(hcl2.load(handle)).items():
+                blocks.setdefault(block_type, []).extend(bodies if isinstance(bodies, list) else [bodies])
+    return Module(path=path, blocks=blocks, text="\n".join(texts))
+
+
+def modules() -> list[Path]:
+    return [TERRAFORM, *sorted(p for p in (TERRAFORM / "modules").iterdir() if p.is_dir())]
+
+
+def walk(value: Any) -> Any:
+    """Every (key, value) pair in a nested structure."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield key, inner
+            yield from walk(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from walk(inner)

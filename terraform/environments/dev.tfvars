@@ -1,0 +1,7 @@
+# terraform workspace select -or-create dev && terraform apply -var-file=environments/dev.tfvars
+fault_injection_enabled              = true
+log_retention_days                   = 30
+log_level                            = "DEBUG"
+reserved_concurrency                 = 10
+state_machine_log_level              = "ALL"
+state_machine_include_execution_data = true

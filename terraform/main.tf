@@ -1,0 +1,89 @@
+# The trip-booking saga: three services (table + functions each), one state machine, one KMS key,
+# one alert topic. Names derive from the project and the workspace, so workspaces share an account.
+
+locals {
+  name_prefix   = "${var.project}-${terraform.workspace}"
+  is_production = contains(var.production_workspaces, terraform.workspace)
+  artifacts_dir = coalesce(var.artifacts_dir, "${path.module}/../build/lambda")
+
+  # The function catalog, shared with the packager and the local engine so they cannot drift.
+  catalog = jsondecode(file("${path.module}/../lambdas/functions.json"))
+  functions_by_service = {
+    for service, spec in local.catalog.services : service => {
+      for key, function in local.catalog.functions : key => function if function.service == service
+    }
+  }
+}
+
+resource "terraform_data" "guardrails" {
+  lifecycle {
+    precondition {
+      condition     = !(var.fault_injection_enabled && local.is_production)
+      error_message = "fault_injection_enabled cannot be true in a production workspace (${terraform.workspace})."
+    }
+
+    precondition {
+      condition     = var.task_timeout_seconds > var.lambda_timeout_seconds
+      error_message = "task_timeout_seconds must exceed lambda_timeout_seconds, or Step Functions gives up on a function that is still running."
+    }
+  }
+}
+
+module "kms" {
+  source = "./modules/kms"
+
+  name_prefix = local.name_prefix
+}
+
+module "alerts" {
+  source = "./modules/alerts"
+
+  name_prefix     = local.name_prefix
+  kms_key_arn     = module.kms.key_arn
+  email_addresses = var.alert_emails
+}
+
+resource "aws_lambda_layer_version" "dependencies" {
+  layer_name               = "${local.name_prefix}-dependencies"
+  description              = "Third-party packages of the saga functions (see requirements.txt)"
+  filename                 = "${local.artifacts_dir}/dependencies-layer.zip"
+  source_code_hash         = filebase64sha256("${local.artifacts_dir}/dependencies-layer.zip")
+  compatible_runtimes      = ["python3.12"]
+  compatible_architectures = ["x86_64"]
+}
+
+module "service" {
+  source   = "./modules/service"
+  for_each = local.catalog.services
+
+  name_prefix             = local.name_prefix
+  service                 = each.key
+  table_suffix            = each.value.table
+  functions               = local.functions_by_service[each.key]
+  artifact_path           = "${local.artifacts_dir}/${each.key}.zip"
+  layer_arn               = aws_lambda_layer_version.dependencies.arn
+  kms_key_arn             = module.kms.key_arn
+  fault_injection_enabled = var.fault_injection_enabled
+  deletion_protection     = local.is_production
+  log_retention_days      = var.log_retention_days
+  log_level               = var.log_level
+  memory_size             = var.lambda_memory_mb
+  timeout_seconds         = var.lambda_timeout_seconds
+  reserved_concurrency    = var.reserved_concurrency
+
+  depends_on = [terraform_data.guardrails]
+}
+
+module "state_machine" {
+  source = "./modules/state_machine"
+
+  name_prefix               = local.name_prefix
+  definition_template       = "${path.module}/../statemachine/booking_saga.asl.json.tftpl"
+  function_arns             = merge([for service in values(module.service) : service.function_arns]...)
+  kms_key_arn               = module.kms.key_arn
+  task_timeout_seconds      = var.task_timeout_seconds
+  compensation_max_attempts = var.compensation_max_attempts
+  log_level                 = var.state_machine_log_level
+  include_execution_data    = var.state_machine_include_execution_data
+  log_retention_days        = var.log_retention_days
+}

@@ -1,0 +1,46 @@
+# Everything the integration tests and the booking CLI need (`terraform output -json`).
+
+output "region" {
+  description = "Region the saga is deployed in."
+  value       = var.region
+}
+
+output "workspace" {
+  description = "Terraform workspace of this deployment."
+  value       = terraform.workspace
+}
+
+output "name_prefix" {
+  description = "Prefix of every resource name, \"<project>-<workspace>\"."
+  value       = local.name_prefix
+}
+
+output "fault_injection_enabled" {
+  description = "Whether requests may inject faults here (the integration tests need it)."
+  value       = var.fault_injection_enabled
+}
+
+output "state_machine_arn" {
+  description = "ARN of the booking saga state machine."
+  value       = module.state_machine.arn
+}
+
+output "table_names" {
+  description = "DynamoDB table names by service (flight, hotel, payment)."
+  value       = { for service, deployed in module.service : service => deployed.table_name }
+}
+
+output "function_names" {
+  description = "Lambda function names by catalog key (reserve-flight, ...)."
+  value       = merge([for deployed in values(module.service) : deployed.function_names]...)
+}
+
+output "alert_topic_arn" {
+  description = "ARN of the KMS-encrypted SNS alert topic."
+  value       = module.alerts.topic_arn
+}
+
+output "kms_key_arn" {
+  description = "ARN of the customer-managed key (callers of StartExecution and readers of the tables need kms:Decrypt on it)."
+  value       = module.kms.key_arn
+}

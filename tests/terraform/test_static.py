@@ -1,0 +1,199 @@
+"""Static checks over the parsed Terraform: what `terraform validate` and a reviewer would catch,
+without a terraform binary or an AWS account."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+
+from sagakit import asl, catalog, hcl, samples
+from sagakit.engine import LocalEngine, function_environment
+from sagakit.paths import ASL_TEMPLATE, LAMBDAS
+from tfdocs import main as tfdocs
+from trip_saga import entrypoint
+
+MODULES = hcl.modules()
+POLICY_DOCUMENTS = [
+    (module.name or "root", name, body)
+    for module in MODULES
+    for (kind, name), body in hcl.load(module).typed("data").items()
+    if kind == "aws_iam_policy_document"
+]
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.name)
+def test_every_reference_resolves(module: Path) -> None:
+    parsed = hcl.load(module)
+    variables = set(parsed.named("variable"))
+    local_names = set(parsed.named("locals"))
+    child_modules = parsed.named("module")
+    resources = {f"{kind}.{name}" for kind, name in parsed.typed("resource")}
+    data = {f"{kind}.{name}" for kind, name in parsed.typed("data")}
+    code = re.sub(r"#.*", "", parsed.text)  # comments may mention names freely
+
+    def outputs_of(name: str) -> set[str]:
+        return set(hcl.load((module / child_modules[name]["source"]).resolve()).named("output"))
+
+    def resolves(kind: str, name: str, attribute: str | None) -> bool:
+        if kind == "var":
+            return name in variables
+        if kind == "local":
+            return name in local_names
+        if kind == "data":
+            return f"{name}.{attribute}" in data
+        if kind == "module":
+            return name in child_modules and (attribute is None or attribute in outputs_of(name))
+        return f"{kind}.{name}" in resources
+
+    unresolved = [match.group(0) for match in hcl.REFERENCE.finditer(code) if not resolves(*match.groups())]
+    assert unresolved == []
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.name)
+def test_module_inputs_are_typed_and_described_and_outputs_described(module: Path) -> None:
+    parsed = hcl.load(module)
+    for name, body in parsed.named("variable").items():
+        assert body.get("description"), f"variable {name} has no description"
+        assert body.get("type"), f"variable {name} has no type"
+    for name, body in parsed.named("output").items():
+        assert body.get("description"), f"output {name} has no description"
+    versions = next(block for block in parsed.blocks["terraform"] if "required_version" in block)
+    assert versions["required_version"].startswith(">= 1.")
+    assert versions["required_providers"][0]["aws"]["version"] == "~> 6.0"
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.name)
+def test_every_child_module_input_is_declared(module: Path) -> None:
+    for name, call in hcl.load(module).named("module").items():
+        child = hcl.load((module / call["source"]).resolve())
+        passed = set(call) - {"source", "for_each", "depends_on", "count", "providers"}
+        declared = set(child.named("variable"))
+        assert passed <= declared, f"module {name} passes undeclared inputs {passed - declared}"
+        required = {n for n, body in child.named("variable").items() if "default" not in body}
+        assert required <= passed, f"module {name} misses required inputs {required - passed}"
+
+
+def test_templatefile_passes_exactly_the_template_placeholders() -> None:
+    module = hcl.load(hcl.TERRAFORM / "modules" / "state_machine")
+    definition = module.typed("resource")[("aws_sfn_state_machine", "this")]["definition"]
+    match = re.fullmatch(r"\$\{templatefile\(var\.definition_template, \{(.*)\}\)\}", definition, re.S)
+    assert match, definition
+    passed = set(re.findall(r"(\w+)\s*=", match.group(1)))
+    assert passed == asl.placeholders(ASL_TEMPLATE.read_text())
+    root = hcl.load(hcl.TERRAFORM).named("module")["state_machine"]
+    assert root["definition_template"] == "${path.module}/../statemachine/booking_saga.asl.json.tftpl"
+    # each ARN placeholder gets the function the catalog says it names
+    for function in catalog.load().functions:
+        assert f'{function.template_arn} = var.function_arns["{function.key}"]' in re.sub(r"\s+", " ", match.group(1))
+
+
+def test_functions_come_from_the_catalog_and_their_handlers_exist() -> None:
+    root = hcl.load(hcl.TERRAFORM)
+    assert 'jsondecode(file("${path.module}/../lambdas/functions.json"))' in root.named("locals")["catalog"]
+    assert root.named("module")["service"]["functions"] == "${local.functions_by_service[each.key]}"
+    lambda_function = hcl.load(hcl.TERRAFORM / "modules" / "service").typed("resource")[("aws_lambda_function", "this")]
+    assert lambda_function["handler"] == "${each.value.handler}"
+    assert lambda_function["runtime"] == "python3.12"
+    for function in catalog.load().functions:
+        module_name, attribute = function.handler.rsplit(".", 1)
+        assert (LAMBDAS / Path(*module_name.split("."))).with_suffix(".py").is_file()
+        assert callable(getattr(importlib.import_module(module_name), attribute))
+
+
+def test_function_environment_matches_what_the_code_and_the_local_engine_use() -> None:
+    lambda_function = hcl.load(hcl.TERRAFORM / "modules" / "service").typed("resource")[("aws_lambda_function", "this")]
+    terraform_names = set(lambda_function["environment"][0]["variables"])
+    engine_names = set(function_environment(catalog.load().functions[0], prefix="p", fault_injection=False))
+    assert terraform_names == engine_names
+    assert {entrypoint.TABLE_NAME_ENV, entrypoint.FAULT_INJECTION_ENV} <= terraform_names
+
+
+def test_each_function_policy_names_only_its_own_table_and_the_catalog_actions() -> None:
+    service = hcl.load(hcl.TERRAFORM / "modules" / "service")
+    tables = [name for kind, name in service.typed("resource") if kind == "aws_dynamodb_table"]
+    assert tables == ["this"]  # one table per service module: a role cannot name another's
+    statements = service.typed("data")[("aws_iam_policy_document", "function")]["statement"]
+    dynamodb = [s for s in statements if any(str(a).startswith("dynamodb:") or "dynamodb_actions" in str(a) for a in [s["actions"]])]
+    assert len(dynamodb) == 1
+    assert dynamodb[0]["actions"] == "${each.value.dynamodb_actions}"
+    assert dynamodb[0]["resources"] == ["${aws_dynamodb_table.this.arn}"]
+    others = [s for s in statements if s is not dynamodb[0]]
+    assert not any("dynamodb:" in str(s["actions"]) for s in others)
+
+
+def test_catalog_actions_are_exactly_what_each_handler_calls() -> None:
+    """Least privilege, measured: run every path and record each function's DynamoDB calls."""
+    with LocalEngine(prefix="trip-saga-iam") as engine:
+        for faults in ({}, {"payment": "fail"}, {"flight": "fail"}):
+            engine.run(samples.booking_request(faults=faults or None))
+        called: dict[str, set[str]] = {}
+        for function, operation in engine.dynamodb_calls:
+            called.setdefault(function.removeprefix("trip-saga-iam-"), set()).add(operation)
+    assert called == {function.key: set(function.dynamodb_actions) for function in catalog.load().functions}
+
+
+@pytest.mark.parametrize(("module", "document", "body"), POLICY_DOCUMENTS, ids=lambda v: v if isinstance(v, str) else "")
+def test_no_policy_has_a_wildcard_action(module: str, document: str, body: dict) -> None:
+    actions = [action for key, value in hcl.walk(body) if key == "actions" for action in (value if isinstance(value, list) else [value])]
+    assert actions, f"{module}.{document} has no actions"
+    assert [action for action in actions if "*" in action] == []
+
+
+def test_fault_injection_defaults_to_false_and_is_refused_in_production() -> None:
+    root = hcl.load(hcl.TERRAFORM)
+    assert root.named("variable")["fault_injection_enabled"]["default"] is False
+    assert hcl.load(hcl.TERRAFORM / "modules" / "service").named("variable")["fault_injection_enabled"]["default"] is False
+    guardrails = root.typed("resource")[("terraform_data", "guardrails")]
+    conditions = [p["condition"] for p in guardrails["lifecycle"][0]["precondition"]]
+    assert "${!(var.fault_injection_enabled && local.is_production)}" in conditions
+    assert root.named("module")["service"]["depends_on"] == ["${terraform_data.guardrails}"]
+    assert root.named("variable")["production_workspaces"]["default"] == ["prod"]
+
+
+def test_names_derive_from_project_and_workspace() -> None:
+    root = hcl.load(hcl.TERRAFORM)
+    assert root.named("locals")["name_prefix"] == "${var.project}-${terraform.workspace}"
+    named = 0
+    for module in MODULES:
+        for (kind, resource), body in hcl.load(module).typed("resource").items():
+            for attribute in ("name", "function_name", "layer_name"):
+                value = body.get(attribute)
+                if value is None or kind == "aws_iam_role_policy":  # inline policies are named within their role
+                    continue
+                named += 1
+                assert re.search(r"\$\{(var\.name_prefix|local\.name_prefix|local\.name|local\.function_names\[each\.key\])\}", value), (
+                    f"{kind}.{resource}.{attribute} = {value}"
+                )
+    assert named >= 10
+
+
+def test_tables_are_encrypted_recoverable_and_protected_in_production() -> None:
+    table = hcl.load(hcl.TERRAFORM / "modules" / "service").typed("resource")[("aws_dynamodb_table", "this")]
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert table["point_in_time_recovery"][0]["enabled"] is True
+    assert table["server_side_encryption"][0] == {"enabled": True, "kms_key_arn": "${var.kms_key_arn}"}
+    assert table["deletion_protection_enabled"] == "${var.deletion_protection}"
+    assert hcl.load(hcl.TERRAFORM).named("module")["service"]["deletion_protection"] == "${local.is_production}"
+
+
+def test_state_machine_role_invokes_exactly_the_six_functions() -> None:
+    module = hcl.load(hcl.TERRAFORM / "modules" / "state_machine")
+    statements = module.typed("data")[("aws_iam_policy_document", "this")]["statement"]
+    invoke = [s for s in statements if s["actions"] == ["lambda:InvokeFunction"]]
+    assert len(invoke) == 1 and invoke[0]["resources"] == "${sort(values(var.function_arns))}"
+    validation = module.named("variable")["function_arns"]["validation"][0]["condition"]
+    assert "length(var.function_arns) == 6" in validation
+    for function in catalog.load().functions:
+        assert f'"{function.key}"' in validation
+    machine = module.typed("resource")[("aws_sfn_state_machine", "this")]
+    assert machine["type"] == "STANDARD"
+    assert machine["tracing_configuration"][0]["enabled"] is True
+    assert machine["logging_configuration"][0]["include_execution_data"] == "${var.include_execution_data}"
+    assert module.named("variable")["include_execution_data"]["default"] is False
+
+
+def test_module_readmes_list_current_inputs_and_outputs() -> None:
+    assert tfdocs(["--check"]) == 0, "run: make docs"
