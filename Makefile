@@ -10,7 +10,9 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 NODE_STAMP := scripts/hcl/node_modules/.installed
 REQS := scripts/requirements
 
-.PHONY: help demo test lint hcl scan fmt docs lock clean
+WORKSPACE ?= local
+
+.PHONY: help demo test lint hcl scan fmt docs lock clean package package-local local-up local-down integration
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -34,8 +36,24 @@ $(NODE_STAMP): scripts/hcl/package.json scripts/hcl/package-lock.json
 demo: $(STAMP) ## run four bookings (one success, three rollbacks) on the local engine
 	$(PY) scripts/demo.py
 
-test: lint hcl scan ## lint, HCL format/parse, checkov, then every pytest suite (what CI runs)
+test: lint hcl scan package-local ## lint, HCL checks, checkov, every pytest suite, the integration suite on a local workspace (what CI runs)
 	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) scripts/workspace.py integration
+
+package: $(STAMP) ## build/lambda: byte-deterministic function zips and dependencies layer (what Terraform deploys)
+	$(PY) scripts/package.py --target lambda
+
+package-local: package ## build/local: the same layer for this machine's Python, and the local Lambda runtime
+	$(PY) scripts/package.py --target local
+
+local-up: package-local ## start the local workspace: an AWS endpoint on 127.0.0.1 with the saga deployed
+	$(PY) scripts/workspace.py up
+
+local-down: $(STAMP) ## stop the local workspace and its workers
+	$(PY) scripts/workspace.py down
+
+integration: package-local ## the integration suite on a fresh local workspace, or on WORKSPACE=<terraform workspace>
+	$(PY) scripts/workspace.py integration --workspace $(WORKSPACE)
 
 hcl: $(NODE_STAMP) ## every .tf parses with HCL's parser and is formatted (terraform fmt when available)
 	@if command -v terraform >/dev/null; then terraform fmt -check -recursive terraform; fi
@@ -62,4 +80,5 @@ lock: $(STAMP) $(CHECKOV_STAMP) ## re-pin scripts/requirements/*.lock from the c
 	  $(CHECKOV_VENV)/bin/python -m pip freeze --exclude-editable; } > $(REQS)/checkov.lock
 
 clean: ## remove the virtual environment and build output
+	-$(PY) scripts/workspace.py down 2>/dev/null
 	rm -rf $(VENV) $(CHECKOV_VENV) scripts/hcl/node_modules build .pytest_cache .mypy_cache .ruff_cache

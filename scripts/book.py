@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Run one trip booking through the saga on the local engine and show what happened.
+"""Run one trip booking through the saga and show what happened: on the embedded local engine
+(default), on the local workspace (`--workspace local`, after `make local-up`) or on a Terraform
+workspace deployed to AWS (`--workspace dev`, default AWS credentials).
 
 python scripts/book.py                           # a booking that succeeds
 python scripts/book.py --inject payment=fail     # payment fails: refund, cancel hotel, cancel flight
@@ -21,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from rich.console import Console
 from rich.table import Table
 
-from sagakit import samples
-from sagakit.engine import ExecutionReport, LocalEngine
+from sagakit import samples, workspace
+from sagakit.engine import LocalEngine
+from sagakit.saga_client import ExecutionReport
 
 FAULTS = ("fail",)
 
@@ -75,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--request", type=Path, help="a JSON booking request (file path, or - for stdin)")
     parser.add_argument("--inject", action="append", type=parse_injection, default=[], metavar="STEP=FAULT", help="repeatable")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the readable view")
+    parser.add_argument("--workspace", metavar="local|NAME", help="run on a workspace instead of the embedded engine")
     parser.add_argument("--print-request", action="store_true", help="print the request JSON and exit (e.g. for the AWS CLI)")
     args = parser.parse_args(argv)
 
@@ -88,8 +92,14 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(request, indent=2))
         return 0
 
-    with LocalEngine() as engine:
-        report = engine.run(request)
+    if args.workspace:
+        try:
+            report = workspace.load(args.workspace).saga().run(request, timeout=600)
+        except workspace.WorkspaceError as error:
+            parser.error(str(error))
+    else:
+        with LocalEngine() as engine:
+            report = engine.run(request)
     if args.json:
         print(json.dumps(report.as_json(), default=to_json, indent=2))
     else:

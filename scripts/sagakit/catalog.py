@@ -38,3 +38,14 @@ def load() -> Catalog:
             for key, spec in ((key, dict(spec)) for key, spec in raw["functions"].items())
         ),
     )
+
+
+def function_environment(function: Function, *, prefix: str, fault_injection: bool) -> dict[str, str]:
+    """The environment Terraform gives each function (modules/service): the code reads exactly these."""
+    return {
+        "TABLE_NAME": f"{prefix}-{load().tables[function.service]}",
+        "FAULT_INJECTION_ENABLED": "true" if fault_injection else "false",
+        "POWERTOOLS_SERVICE_NAME": function.service,
+        "POWERTOOLS_METRICS_NAMESPACE": "TripSaga",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }

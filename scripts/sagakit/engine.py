@@ -33,11 +33,12 @@ from moto.core.botocore_stubber import MockRawResponse
 
 from sagakit import asl, catalog
 from sagakit.paths import LAMBDAS
+from sagakit.saga_client import ExecutionReport, SagaClient
+from sagakit.settings import state_machine_settings
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
-TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
-DEFAULT_SETTINGS = {"task_timeout_seconds": 30, "compensation_max_attempts": 6}
+DEFAULT_SETTINGS = state_machine_settings()
 _RETRIER = "moto.stepfunctions.parser.asl.component.common.retry.retrier_decl.time"
 
 
@@ -56,37 +57,6 @@ class LocalContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self.deadline - time.monotonic()) * 1000))
-
-
-@dataclass(frozen=True)
-class ExecutionReport:
-    booking_id: str
-    execution_arn: str
-    status: str
-    error: str | None
-    cause: str | None
-    path: list[str]
-    items: dict[str, dict[str, Any] | None]
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "booking_id": self.booking_id,
-            "status": self.status,
-            "error": self.error,
-            "path": self.path,
-            "items": self.items,
-        }
-
-
-def function_environment(function: catalog.Function, *, prefix: str, fault_injection: bool) -> dict[str, str]:
-    """The environment Terraform gives each function (plus tracing off: there is no X-Ray daemon here)."""
-    return {
-        "TABLE_NAME": f"{prefix}-{catalog.load().tables[function.service]}",
-        "FAULT_INJECTION_ENABLED": "true" if fault_injection else "false",
-        "POWERTOOLS_SERVICE_NAME": function.service,
-        "POWERTOOLS_METRICS_NAMESPACE": "TripSaga",
-        "POWERTOOLS_LOG_LEVEL": "INFO",
-    }
 
 
 class LocalEngine:
@@ -142,6 +112,12 @@ class LocalEngine:
         self._create_tables()
         self._create_functions()
         self.state_machine_arn = self._create_state_machine()
+        self.saga = SagaClient(
+            state_machine_arn=self.state_machine_arn,
+            table_names={service: self.table_name(service) for service in catalog.load().tables},
+            session=boto3.Session(region_name=REGION),
+            poll_seconds=0.01,
+        )
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -168,7 +144,7 @@ class LocalEngine:
         for function in catalog.load().functions:
             module_name, attribute = function.handler.rsplit(".", 1)
             handler = getattr(importlib.import_module(module_name), attribute)
-            environment = function_environment(function, prefix=self.prefix, fault_injection=self.fault_injection)
+            environment = catalog.function_environment(function, prefix=self.prefix, fault_injection=self.fault_injection)
             self._functions[f"{self.prefix}-{function.key}"] = (function, handler, environment)
         # A new engine is a cold start: no DynamoDB client built under another engine's hooks survives.
         from trip_saga.repository import table_resource
@@ -240,64 +216,24 @@ class LocalEngine:
         response = client.invoke(FunctionName=f"{self.prefix}-{function_key}", Payload=json.dumps(event).encode())
         return {"function_error": response.get("FunctionError"), "payload": json.loads(response["Payload"].read())}
 
-    # -- executions ------------------------------------------------------------------------------------
+    # -- executions (see SagaClient) ---------------------------------------------------------------------
     def start(self, request: Mapping[str, Any], *, name: str | None = None) -> str:
-        booking_id = str(request.get("booking_id") or uuid.uuid4())
-        response = self.sfn.start_execution(stateMachineArn=self.state_machine_arn, name=name or booking_id, input=json.dumps(request))
-        arn: str = response["executionArn"]
-        return arn
+        return self.saga.start(request, name=name)
 
     def wait(self, execution_arn: str, *, timeout: float = 60) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            description: dict[str, Any] = self.sfn.describe_execution(executionArn=execution_arn)
-            if description["status"] in TERMINAL:
-                return description
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{execution_arn} still {description['status']} after {timeout}s")
-            time.sleep(0.01)
-
-    def path(self, execution_arn: str) -> list[str]:
-        """The state names in the order they were entered."""
-        events: list[dict[str, Any]] = []
-        paginator_args: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
-        while True:
-            page = self.sfn.get_execution_history(**paginator_args)
-            events.extend(page["events"])
-            if not page.get("nextToken"):
-                break
-            paginator_args["nextToken"] = page["nextToken"]
-        return [event["stateEnteredEventDetails"]["name"] for event in events if event["type"].endswith("StateEntered")]
+        return self.saga.wait(execution_arn, timeout=timeout)
 
     def items(self, booking_id: str) -> dict[str, dict[str, Any] | None]:
-        table = boto3.resource("dynamodb", region_name=REGION)
-        return {
-            service: table.Table(self.table_name(service))
-            .get_item(Key={"pk": f"BOOKING#{booking_id}", "sk": "RESERVATION"}, ConsistentRead=True)
-            .get("Item")
-            for service in catalog.load().tables
-        }
+        return self.saga.items(booking_id)
 
     def all_items(self) -> dict[str, list[dict[str, Any]]]:
-        table = boto3.resource("dynamodb", region_name=REGION)
-        return {service: table.Table(self.table_name(service)).scan()["Items"] for service in catalog.load().tables}
+        return self.saga.all_items()
 
     def run(self, request: Mapping[str, Any], *, name: str | None = None, timeout: float = 60) -> ExecutionReport:
-        arn = self.start(request, name=name)
-        description = self.wait(arn, timeout=timeout)
-        booking_id = str(request.get("booking_id"))
-        return ExecutionReport(
-            booking_id=booking_id,
-            execution_arn=arn,
-            status=description["status"],
-            error=description.get("error"),
-            cause=description.get("cause"),
-            path=self.path(arn),
-            items=self.items(booking_id),
-        )
+        return self.saga.run(request, name=name, timeout=timeout)
 
     def _wait_for_running(self) -> None:
         # Executions run on moto's background threads: let them end before the mock goes away.
         for execution in self.sfn.list_executions(stateMachineArn=self.state_machine_arn)["executions"]:
             if execution["status"] == "RUNNING":
-                self.wait(execution["executionArn"], timeout=30)
+                self.saga.wait(execution["executionArn"], timeout=30)

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from sagakit import asl, catalog, hcl, samples
-from sagakit.engine import LocalEngine, function_environment
+from sagakit.engine import LocalEngine
 from sagakit.paths import ASL_TEMPLATE, LAMBDAS
+from sagakit.settings import DEFAULTS
 from tfdocs import main as tfdocs
 from trip_saga import entrypoint
 
@@ -106,7 +107,7 @@ def test_functions_come_from_the_catalog_and_their_handlers_exist() -> None:
 def test_function_environment_matches_what_the_code_and_the_local_engine_use() -> None:
     lambda_function = hcl.load(hcl.TERRAFORM / "modules" / "service").typed("resource")[("aws_lambda_function", "this")]
     terraform_names = set(lambda_function["environment"][0]["variables"])
-    engine_names = set(function_environment(catalog.load().functions[0], prefix="p", fault_injection=False))
+    engine_names = set(catalog.function_environment(catalog.load().functions[0], prefix="p", fault_injection=False))
     assert terraform_names == engine_names
     assert {entrypoint.TABLE_NAME_ENV, entrypoint.FAULT_INJECTION_ENV} <= terraform_names
 
@@ -197,3 +198,8 @@ def test_state_machine_role_invokes_exactly_the_six_functions() -> None:
 
 def test_module_readmes_list_current_inputs_and_outputs() -> None:
     assert tfdocs(["--check"]) == 0, "run: make docs"
+
+
+def test_local_runs_use_the_terraform_defaults() -> None:
+    variables = hcl.load(hcl.TERRAFORM).named("variable")
+    assert {name: variables[name]["default"] for name in DEFAULTS} == DEFAULTS

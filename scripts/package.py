@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""`make package`: the Lambda artifacts Terraform deploys, byte-deterministic and rebuilt only when
+their inputs change.
+
+    build/lambda/<service>.zip            handlers/<service>.py + the shared domain layer (trip_saga/)
+    build/lambda/dependencies-layer.zip   python/ <- lambdas/requirements.txt for python3.12 x86_64
+    build/lambda/manifest.json            sha256 and input hash of each artifact
+
+`--target local` builds what the local workspace runs instead of the Lambda service: the same layer
+for this machine's interpreter (a cp312 wheel cannot load in another Python), and build/local/runtime/
+with what Lambda's python3.12 runtime provides (boto3 and the runtime interface client).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sagakit import catalog
+from sagakit.archive import files_under, sha256_of, write_zip
+from sagakit.paths import LAMBDAS, ROOT
+
+PACKAGER_VERSION = "2"  # bump when the way artifacts are built changes
+REQUIREMENTS = LAMBDAS / "requirements.txt"
+LOCK = ROOT / "scripts" / "requirements" / "dev.lock"
+LAMBDA_PLATFORM = ["--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", "3.12"]
+# Lambda's python3.12 runtime ships these; the layer leaves them out (smaller, and no version clash).
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "python_dateutil", "six", "urllib3")
+LOCAL_RUNTIME_PACKAGES = ("awslambdaric", "boto3")
+
+
+@dataclass(frozen=True)
+class Built:
+    name: str
+    path: Path
+    sha256: str
+    reused: bool
+    seconds: float
+
+
+def digest(*parts: bytes | str) -> str:
+    hasher = hashlib.sha256()
+    for part in parts:
+        hasher.update(part.encode() if isinstance(part, str) else part)
+        hasher.update(b"\0")
+    return hasher.hexdigest()
+
+
+def service_entries(service: str) -> list[tuple[str, Path]]:
+    handler_modules = {f.handler.rsplit(".", 1)[0] for f in catalog.load().functions if f.service == service}
+    entries = [("handlers/__init__.py", LAMBDAS / "handlers" / "__init__.py")]
+    entries += [(module.replace(".", "/") + ".py", LAMBDAS / (module.replace(".", "/") + ".py")) for module in sorted(handler_modules)]
+    entries += [(path.relative_to(LAMBDAS).as_posix(), path) for path in files_under(LAMBDAS / "trip_saga")]
+    return entries
+
+
+def pip_install(target: Path, arguments: list[str]) -> None:
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile"]
+    command += ["--only-binary=:all:", "--target", str(target), "-c", str(LOCK), *arguments]
+    subprocess.run(command, check=True)
+
+
+def prune_runtime_provided(site: Path) -> None:
+    """Remove the distributions Lambda's runtime provides, file by file from their RECORDs."""
+    for record in site.glob("*.dist-info/RECORD"):
+        distribution = record.parent.name.split("-")[0].lower()
+        if distribution not in RUNTIME_PROVIDED:
+            continue
+        for line in record.read_text().splitlines():
+            relative = line.split(",")[0]
+            path = (site / relative).resolve()
+            if path.is_file() and site.resolve() in path.parents:
+                path.unlink()
+        shutil.rmtree(record.parent, ignore_errors=True)
+    shutil.rmtree(site / "bin", ignore_errors=True)  # console scripts: nothing runs them in a layer
+    for directory in sorted((p for p in site.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        if not any(directory.iterdir()):
+            directory.rmdir()
+
+
+class Packager:
+    def __init__(self, out: Path, *, force: bool) -> None:
+        self.out = out
+        self.force = force
+        self.manifest_path = out / "manifest.json"
+        self.manifest: dict[str, dict[str, str]] = json.loads(self.manifest_path.read_text()) if self.manifest_path.exists() else {}
+
+    def _reusable(self, name: str, inputs: str) -> Path | None:
+        path = self.out / name
+        entry = self.manifest.get(name)
+        if self.force or not entry or entry["inputs"] != inputs or not path.exists():
+            return None
+        return path if sha256_of(path) == entry["sha256"] else None
+
+    def artifact(self, name: str, inputs: str, build: Callable[[Path], str]) -> Built:
+        started = time.perf_counter()
+        reused = self._reusable(name, inputs)
+        if reused:
+            return Built(name, reused, self.manifest[name]["sha256"], True, time.perf_counter() - started)
+        path = self.out / name
+        sha256 = build(path)
+        self.manifest[name] = {"inputs": inputs, "sha256": sha256}
+        self.manifest_path.write_text(json.dumps(self.manifest, indent=2, sort_keys=True) + "\n")
+        return Built(name, path, sha256, False, time.perf_counter() - started)
+
+    def service(self, service: str) -> Built:
+        entries = service_entries(service)
+        inputs = digest(PACKAGER_VERSION, *(f"{name}:{sha256_of(path)}" for name, path in entries))
+        return self.artifact(f"{service}.zip", inputs, lambda path: write_zip(path, entries))
+
+    def layer(self, platform: list[str]) -> Built:
+        inputs = digest(PACKAGER_VERSION, REQUIREMENTS.read_bytes(), LOCK.read_bytes(), *platform, sys.version if not platform else "")
+
+        def build(path: Path) -> str:
+            with tempfile.TemporaryDirectory() as scratch:
+                site = Path(scratch) / "python"
+                pip_install(site, [*platform, "-r", str(REQUIREMENTS)])
+                prune_runtime_provided(site)
+                return write_zip(path, [(f.relative_to(scratch).as_posix(), f) for f in files_under(Path(scratch))])
+
+        return self.artifact("dependencies-layer.zip", inputs, build)
+
+    def local_runtime(self) -> Built:
+        """A directory, not a zip: stands in for /var/runtime of Lambda's python3.12 image."""
+        inputs = digest(PACKAGER_VERSION, LOCK.read_bytes(), sys.version, *LOCAL_RUNTIME_PACKAGES)
+        runtime = self.out / "runtime"
+        entry = self.manifest.get("runtime")
+        started = time.perf_counter()
+        if not self.force and entry and entry["inputs"] == inputs and runtime.is_dir():
+            return Built("runtime/", runtime, "-", True, time.perf_counter() - started)
+        shutil.rmtree(runtime, ignore_errors=True)
+        pip_install(runtime, list(LOCAL_RUNTIME_PACKAGES))
+        self.manifest["runtime"] = {"inputs": inputs, "sha256": "-"}
+        self.manifest_path.write_text(json.dumps(self.manifest, indent=2, sort_keys=True) + "\n")
+        return Built("runtime/", runtime, "-", False, time.perf_counter() - started)
+
+
+def package(target: str, *, force: bool = False, out: Path | None = None) -> list[Built]:
+    packager = Packager(out or ROOT / "build" / target, force=force)
+    built = [packager.service(service) for service in sorted(catalog.load().tables)]
+    if target == "lambda":
+        return [*built, packager.layer(LAMBDA_PLATFORM)]
+    return [*built, packager.layer([]), packager.local_runtime()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target", choices=["lambda", "local"], default="lambda")
+    parser.add_argument("--force", action="store_true", help="rebuild even when the inputs did not change")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    for artifact in package(args.target, force=args.force):
+        size = artifact.path.stat().st_size if artifact.path.is_file() else sum(f.stat().st_size for f in files_under(artifact.path))
+        state = "reused" if artifact.reused else "built"
+        print(f"{artifact.name:<24} {size / 1024:>9.1f} KiB  {artifact.sha256[:16]:<16}  {state:<6} {artifact.seconds:6.2f}s")
+    print(f"{args.target} artifacts in {(ROOT / 'build' / args.target).relative_to(ROOT)}/ ({time.perf_counter() - started:.2f}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

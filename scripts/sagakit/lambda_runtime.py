@@ -1,0 +1,319 @@
+"""A local Lambda service: warm execution environments that run AWS's runtime interface client.
+
+Each execution environment is one worker process running `python -m awslambdaric <handler>` with the
+function's code, its layers and a stand-in for Lambda's /var/runtime (boto3 and the RIC) on its path,
+the function's environment, and the Lambda Runtime API served by this module on a loopback port. So
+the handler runs exactly as on Lambda: awslambdaric imports it, builds the context, serialises the
+result and reports errors. Environments stay warm between invocations; one handles one invocation at
+a time, and more are started up to the function's concurrency, past which invocations are throttled.
+A handler that exits or outlives its timeout gets Lambda's error for it, and its environment is
+replaced."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+RUNTIME_API = "/2018-06-01/runtime"
+DEFAULT_CONCURRENCY = 10
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    name: str
+    arn: str
+    region: str
+    handler: str
+    timeout: float
+    memory_mb: int
+    environment: dict[str, str]
+    code: bytes
+    layers: tuple[bytes, ...]
+    concurrency: int = DEFAULT_CONCURRENCY
+
+    @property
+    def revision(self) -> str:
+        """Changes whenever code, layers or configuration change: a new revision gets new environments."""
+        digest = hashlib.sha256(self.code)
+        for layer in self.layers:
+            digest.update(hashlib.sha256(layer).digest())
+        digest.update(json.dumps([self.handler, self.timeout, self.memory_mb, self.environment], sort_keys=True).encode())
+        return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class InvokeResult:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class Throttled(Exception):
+    pass
+
+
+@dataclass
+class _Invocation:
+    request_id: str
+    event: bytes
+    deadline_ms: int
+    done: threading.Event = field(default_factory=threading.Event)
+    payload: bytes = b""
+    function_error: str | None = None
+
+
+def _unpack(archive: bytes, directory: Path) -> Path:
+    """Unpack once per content hash; a half-written directory is never visible."""
+    if directory.is_dir():
+        return directory
+    scratch = directory.with_name(f"{directory.name}.{uuid.uuid4().hex}")
+    with zipfile.ZipFile(io.BytesIO(archive)) as unzipped:
+        unzipped.extractall(scratch)
+    try:
+        scratch.rename(directory)
+    except OSError:  # another environment unpacked it first
+        shutil.rmtree(scratch, ignore_errors=True)
+    return directory
+
+
+class ExecutionEnvironment:
+    def __init__(self, config: FunctionConfig, *, state_dir: Path, runtime_dir: Path, runtime_env: dict[str, str]) -> None:
+        self.config = config
+        self.init_error: bytes | None = None
+        self._invocations: queue.Queue[_Invocation] = queue.Queue()
+        self._current: _Invocation | None = None
+        self._api = ThreadingHTTPServer(("127.0.0.1", 0), _runtime_api_handler(self))
+        self._api.daemon_threads = True
+        threading.Thread(target=self._api.serve_forever, name=f"runtime-api-{config.name}", daemon=True).start()
+
+        code = _unpack(config.code, state_dir / "code" / hashlib.sha256(config.code).hexdigest()[:16])
+        layers = [_unpack(layer, state_dir / "layers" / hashlib.sha256(layer).hexdigest()[:16]) for layer in config.layers]
+        path = [str(code), *(str(layer / "python") for layer in layers), str(runtime_dir)]
+        log_dir = state_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self._log = (log_dir / f"{config.name}.log").open("ab")
+        environment = {
+            **config.environment,
+            **runtime_env,
+            # What Lambda sets for every function (these cannot be overridden there either).
+            "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{self._api.server_address[1]}",
+            "AWS_LAMBDA_FUNCTION_NAME": config.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"local/[$LATEST]{uuid.uuid4().hex}",
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+            "AWS_REGION": config.region,
+            "AWS_DEFAULT_REGION": config.region,
+            "LAMBDA_TASK_ROOT": str(code),
+            "LAMBDA_RUNTIME_DIR": str(runtime_dir),
+            "_HANDLER": config.handler,
+            "PYTHONPATH": os.pathsep.join(path),
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "TZ": ":UTC",
+        }
+        # -S: no site-packages of the interpreter running this, only what Lambda would have on the path.
+        self._process = subprocess.Popen(
+            [sys.executable, "-S", "-m", "awslambdaric", config.handler],
+            cwd=code,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    @property
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    def invoke(self, event: bytes) -> tuple[bytes, str | None]:
+        request_id = str(uuid.uuid4())
+        deadline = time.time() + self.config.timeout
+        invocation = _Invocation(request_id, event, int(deadline * 1000))
+        self._invocations.put(invocation)
+        while not invocation.done.wait(0.02):
+            if not self.alive:
+                if self.init_error is not None:
+                    return self.init_error, "Unhandled"
+                status = self._process.returncode
+                return _error("Runtime.ExitError", f"RequestId: {request_id} Error: Runtime exited with error: exit status {status}")
+            if time.time() > deadline:
+                self.close()  # Lambda discards an environment whose invocation timed out
+                return _error("Sandbox.Timedout", f"RequestId: {request_id} Error: Task timed out after {self.config.timeout:.2f} seconds")
+        return invocation.payload, invocation.function_error
+
+    def close(self) -> None:
+        if self._log.closed:
+            return
+        if self.alive:
+            self._process.kill()
+            self._process.wait()
+        self._api.shutdown()
+        self._api.server_close()
+        self._log.close()
+
+    # -- the Runtime API, called from the worker -----------------------------------------------------
+    def next_invocation(self) -> _Invocation:
+        self._current = self._invocations.get()
+        return self._current
+
+    def finish(self, request_id: str, payload: bytes, function_error: str | None) -> bool:
+        current = self._current
+        if current is None or current.request_id != request_id:
+            return False
+        current.payload, current.function_error = payload, function_error
+        current.done.set()
+        return True
+
+
+def _error(error_type: str, message: str) -> tuple[bytes, str]:
+    return json.dumps({"errorType": error_type, "errorMessage": message}).encode(), "Unhandled"
+
+
+def _runtime_api_handler(environment: ExecutionEnvironment) -> type[BaseHTTPRequestHandler]:
+    class RuntimeApi(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: Any) -> None:  # the worker's own log is what matters
+            pass
+
+        def _reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+            self.send_response(status)
+            for name, value in {"Content-Type": "application/json", "Content-Length": str(len(body)), **(headers or {})}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:
+            if self.path != f"{RUNTIME_API}/invocation/next":
+                return self._reply(404)
+            invocation = environment.next_invocation()
+            trace = f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+            self._reply(
+                200,
+                invocation.event,
+                {
+                    "Lambda-Runtime-Aws-Request-Id": invocation.request_id,
+                    "Lambda-Runtime-Deadline-Ms": str(invocation.deadline_ms),
+                    "Lambda-Runtime-Invoked-Function-Arn": environment.config.arn,
+                    "Lambda-Runtime-Trace-Id": trace,
+                },
+            )
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if self.path == f"{RUNTIME_API}/init/error":
+                environment.init_error = body
+                return self._reply(202, b'{"status":"OK"}')
+            match = re.fullmatch(rf"{RUNTIME_API}/invocation/([^/]+)/(response|error)", self.path)
+            if not match:
+                return self._reply(404)
+            known = environment.finish(match.group(1), body, "Unhandled" if match.group(2) == "error" else None)
+            self._reply(202 if known else 400, b'{"status":"OK"}' if known else b'{"errorType":"InvalidRequestID"}')
+
+    return RuntimeApi
+
+
+class _Pool:
+    def __init__(self, config: FunctionConfig, factory: Any) -> None:
+        self.config = config
+        self._factory = factory
+        self._idle: list[ExecutionEnvironment] = []
+        self._started: list[ExecutionEnvironment] = []
+        self._busy = 0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> ExecutionEnvironment:
+        with self._lock:
+            while self._idle:
+                environment = self._idle.pop()
+                if environment.alive:
+                    self._busy += 1
+                    return environment
+                environment.close()
+            if self._busy >= self.config.concurrency:
+                raise Throttled(self.config.name)
+            self._busy += 1
+        try:
+            started: ExecutionEnvironment = self._factory(self.config)  # a cold start
+        except BaseException:
+            with self._lock:
+                self._busy -= 1
+            raise
+        with self._lock:
+            self._started.append(started)
+        return started
+
+    def release(self, environment: ExecutionEnvironment) -> None:
+        with self._lock:
+            self._busy -= 1
+            if environment.alive:
+                self._idle.append(environment)
+            else:
+                environment.close()
+
+    def close(self) -> None:
+        with self._lock:
+            for environment in self._started:
+                environment.close()
+            self._idle.clear()
+            self._started.clear()
+
+
+class LocalLambdaService:
+    def __init__(self, *, state_dir: Path, runtime_dir: Path, runtime_env: dict[str, str]) -> None:
+        self.state_dir = state_dir
+        self.runtime_dir = runtime_dir
+        self.runtime_env = runtime_env
+        self._pools: dict[str, _Pool] = {}
+        self._lock = threading.Lock()
+
+    def _pool(self, config: FunctionConfig) -> _Pool:
+        with self._lock:
+            pool = self._pools.get(config.arn)
+            if pool is None or pool.config.revision != config.revision:
+                if pool is not None:
+                    pool.close()
+                pool = self._pools[config.arn] = _Pool(config, self._new_environment)
+            return pool
+
+    def _new_environment(self, config: FunctionConfig) -> ExecutionEnvironment:
+        return ExecutionEnvironment(config, state_dir=self.state_dir, runtime_dir=self.runtime_dir, runtime_env=self.runtime_env)
+
+    def invoke(self, config: FunctionConfig, event: bytes) -> InvokeResult:
+        request_id = str(uuid.uuid4())
+        headers = {"Content-Type": "application/json", "x-amzn-RequestId": request_id, "X-Amz-Executed-Version": "$LATEST"}
+        pool = self._pool(config)
+        try:
+            environment = pool.acquire()
+        except Throttled:
+            body = {"Reason": "ReservedFunctionConcurrentInvocationLimitExceeded", "Type": "User", "message": "Rate Exceeded."}
+            return InvokeResult(429, {**headers, "x-amzn-ErrorType": "TooManyRequestsException"}, json.dumps(body).encode())
+        try:
+            payload, function_error = environment.invoke(event)
+        finally:
+            pool.release(environment)
+        if function_error:
+            headers["X-Amz-Function-Error"] = function_error
+        return InvokeResult(200, headers, payload)
+
+    def close(self) -> None:
+        with self._lock:
+            for pool in self._pools.values():
+                pool.close()
+            self._pools.clear()

@@ -1,0 +1,106 @@
+"""Runs bookings on a deployed saga and reads back what happened: the same code for AWS, the local
+workspace and the in-process local engine, so tests and the CLI see all three alike."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
+
+
+@dataclass(frozen=True)
+class ExecutionReport:
+    booking_id: str
+    execution_arn: str
+    status: str
+    error: str | None
+    cause: str | None
+    path: list[str]
+    items: dict[str, dict[str, Any] | None]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"booking_id": self.booking_id, "status": self.status, "error": self.error, "path": self.path, "items": self.items}
+
+
+class SagaClient:
+    def __init__(
+        self,
+        *,
+        state_machine_arn: str,
+        table_names: Mapping[str, str],
+        session: boto3.Session | None = None,
+        endpoint_url: str | None = None,
+        poll_seconds: float = 0.05,
+    ) -> None:
+        session = session or boto3.Session()
+        self.state_machine_arn = state_machine_arn
+        self.table_names = dict(table_names)
+        self.sfn = session.client("stepfunctions", endpoint_url=endpoint_url)
+        self.dynamodb = session.resource("dynamodb", endpoint_url=endpoint_url)
+        self.poll_seconds = poll_seconds
+
+    def start(self, request: Mapping[str, Any], *, name: str | None = None) -> str:
+        """Start the saga. The execution is named after the booking, so a booking runs at most once."""
+        booking_id = str(request.get("booking_id") or uuid.uuid4())
+        response = self.sfn.start_execution(stateMachineArn=self.state_machine_arn, name=name or booking_id, input=json.dumps(request))
+        arn: str = response["executionArn"]
+        return arn
+
+    def wait(self, execution_arn: str, *, timeout: float = 60) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            description: dict[str, Any] = self.sfn.describe_execution(executionArn=execution_arn)
+            if description["status"] in TERMINAL:
+                return description
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{execution_arn} still {description['status']} after {timeout}s")
+            time.sleep(self.poll_seconds)
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        for page in self.sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
+            events.extend(page["events"])
+        return events
+
+    def path(self, execution_arn: str) -> list[str]:
+        """The state names in the order they were entered."""
+        return [e["stateEnteredEventDetails"]["name"] for e in self.history(execution_arn) if e["type"].endswith("StateEntered")]
+
+    def items(self, booking_id: str) -> dict[str, dict[str, Any] | None]:
+        key = {"pk": f"BOOKING#{booking_id}", "sk": "RESERVATION"}
+        return {
+            service: self.dynamodb.Table(table).get_item(Key=key, ConsistentRead=True).get("Item")
+            for service, table in self.table_names.items()
+        }
+
+    def all_items(self) -> dict[str, list[dict[str, Any]]]:
+        found: dict[str, list[dict[str, Any]]] = {}
+        for service, table_name in self.table_names.items():
+            table = self.dynamodb.Table(table_name)
+            response = table.scan(ConsistentRead=True)
+            found[service] = list(response["Items"])
+            while "LastEvaluatedKey" in response:
+                response = table.scan(ConsistentRead=True, ExclusiveStartKey=response["LastEvaluatedKey"])
+                found[service].extend(response["Items"])
+        return found
+
+    def run(self, request: Mapping[str, Any], *, name: str | None = None, timeout: float = 60) -> ExecutionReport:
+        arn = self.start(request, name=name)
+        description = self.wait(arn, timeout=timeout)
+        booking_id = str(request.get("booking_id"))
+        return ExecutionReport(
+            booking_id=booking_id,
+            execution_arn=arn,
+            status=description["status"],
+            error=description.get("error"),
+            cause=description.get("cause"),
+            path=self.path(arn),
+            items=self.items(booking_id),
+        )

@@ -1,0 +1,17 @@
+"""Deployment settings shared by the local engine and the local workspace. They equal the Terraform
+root module's variable defaults (a test holds them to it), so local runs behave like a default deploy."""
+
+DEFAULTS = {
+    "task_timeout_seconds": 30,
+    "compensation_max_attempts": 10,
+    "lambda_timeout_seconds": 10,
+    "lambda_memory_mb": 256,
+    "reserved_concurrency": 50,
+}
+
+# The ASL template's settings placeholders.
+STATE_MACHINE_SETTINGS = ("task_timeout_seconds", "compensation_max_attempts")
+
+
+def state_machine_settings() -> dict[str, int]:
+    return {name: DEFAULTS[name] for name in STATE_MACHINE_SETTINGS}

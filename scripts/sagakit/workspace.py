@@ -1,0 +1,256 @@
+"""Workspaces the saga runs in: "local" (a background AWS-compatible endpoint on this machine, built
+from the same artifacts and settings as a deploy) or a Terraform workspace on AWS.
+
+Either way a workspace is its outputs, in the shape of `terraform output -json`, and a boto3 session
+(plus, locally, an endpoint URL): the integration suite and the booking CLI see no other difference."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from sagakit import asl, catalog
+from sagakit.paths import ROOT
+from sagakit.saga_client import SagaClient
+from sagakit.settings import DEFAULTS, state_machine_settings
+
+STATE_DIR = ROOT / "build" / "local-workspace"
+LAMBDA_ARTIFACTS = ROOT / "build" / "lambda"
+LOCAL_ARTIFACTS = ROOT / "build" / "local"
+SERVER = ROOT / "scripts" / "sagakit" / "workspace_server.py"
+REGION = "us-east-1"
+PREFIX = "trip-saga-local"
+LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local", "aws_session_token": "local"}
+
+
+class WorkspaceError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Workspace:
+    name: str
+    outputs: dict[str, Any]  # output name -> value
+    session: boto3.Session
+    endpoint_url: str | None = None
+
+    def client(self, service: str) -> Any:
+        return self.session.client(service, endpoint_url=self.endpoint_url)
+
+    def saga(self) -> SagaClient:
+        return SagaClient(
+            state_machine_arn=self.outputs["state_machine_arn"],
+            table_names=self.outputs["table_names"],
+            session=self.session,
+            endpoint_url=self.endpoint_url,
+            poll_seconds=0.1 if self.endpoint_url else 1.0,
+        )
+
+
+def load(name: str, *, state_dir: Path = STATE_DIR) -> Workspace:
+    if name == "local":
+        info_path = state_dir / "workspace.json"
+        if not info_path.exists() or not _running(state_dir):
+            raise WorkspaceError("no local workspace is running: `make local-up` (or `make integration`) starts one")
+        info = json.loads(info_path.read_text())
+        outputs = _values(json.loads(Path(info["outputs"]).read_text()))
+        session = boto3.Session(region_name=outputs["region"], **LOCAL_CREDENTIALS)
+        return Workspace("local", outputs, session, info["endpoint_url"])
+    outputs = _values(terraform_outputs(name))
+    return Workspace(name, outputs, boto3.Session(region_name=outputs["region"]))
+
+
+def terraform_outputs(name: str) -> dict[str, Any]:
+    """`terraform output -json` of the named workspace, through python-terraform (default credentials)."""
+    from python_terraform import Terraform
+
+    environment = {**os.environ, "TF_WORKSPACE": name}
+    code, out, err = Terraform(working_dir=str(ROOT / "terraform")).cmd("output", "-json", env=environment)
+    if code != 0:
+        raise WorkspaceError(f"terraform output failed for workspace {name!r}: {err.strip()}")
+    outputs: dict[str, Any] = json.loads(out)
+    if not outputs:
+        raise WorkspaceError(f"workspace {name!r} has no outputs: has it been applied?")
+    return outputs
+
+
+def _values(outputs: dict[str, Any]) -> dict[str, Any]:
+    return {name: spec["value"] for name, spec in outputs.items()}
+
+
+# -- the local workspace ----------------------------------------------------------------------------
+
+
+def _running(state_dir: Path) -> int | None:
+    """The server's pid if it is up."""
+    ready = state_dir / "ready.json"
+    if not ready.exists():
+        return None
+    pid = int(json.loads(ready.read_text())["pid"])
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    return pid
+
+
+def start(*, state_dir: Path = STATE_DIR, ttl: float = 4 * 3600, port: int = 0, parent_pid: int | None = None) -> Workspace:
+    """Start the endpoint in the background, provision it like `terraform apply`, write its outputs."""
+    if _running(state_dir):
+        raise WorkspaceError(f"a local workspace is already running ({state_dir}); `make local-down` stops it")
+    for artifact in [*(LAMBDA_ARTIFACTS / f"{s}.zip" for s in catalog.load().tables), LOCAL_ARTIFACTS / "dependencies-layer.zip"]:
+        if not artifact.exists():
+            raise WorkspaceError(f"{artifact.relative_to(ROOT)} is missing: run `make package package-local`")
+    state_dir.mkdir(parents=True, exist_ok=True)
+    for stale in ("ready.json", "workspace.json"):
+        (state_dir / stale).unlink(missing_ok=True)
+    command = [sys.executable, str(SERVER), "--state-dir", str(state_dir), "--runtime-dir", str(LOCAL_ARTIFACTS / "runtime")]
+    command += ["--port", str(port), "--ttl", str(ttl)] + (["--parent-pid", str(parent_pid)] if parent_pid else [])
+    with (state_dir / "server.log").open("ab") as log:
+        # Its own session: `stop` signals the whole group, workers included.
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not (state_dir / "ready.json").exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            log_tail = (state_dir / "server.log").read_text()[-2000:]
+            raise WorkspaceError(f"the workspace server did not start:\n{log_tail}")
+        time.sleep(0.05)
+    endpoint_url = json.loads((state_dir / "ready.json").read_text())["endpoint_url"]
+    try:
+        outputs = provision(endpoint_url)
+    except Exception:
+        stop(state_dir=state_dir)
+        raise
+    outputs_path = state_dir / "outputs.json"
+    outputs_path.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n")
+    (state_dir / "workspace.json").write_text(json.dumps({"endpoint_url": endpoint_url, "outputs": str(outputs_path), "pid": process.pid}))
+    return load("local", state_dir=state_dir)
+
+
+def stop(*, state_dir: Path = STATE_DIR, timeout: float = 15) -> bool:
+    """Stop the server and every worker it started. False if none was running."""
+    pid = _running(state_dir)
+    info = state_dir / "workspace.json"
+    if pid is None and info.exists():
+        pid = json.loads(info.read_text()).get("pid")
+    if pid is None:
+        return False
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and _group_alive(pid):
+            time.sleep(0.05)
+        if not _group_alive(pid):
+            break
+    for stale in ("ready.json", "workspace.json"):
+        (state_dir / stale).unlink(missing_ok=True)
+    return True
+
+
+def _group_alive(pgid: int) -> bool:
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pgid, os.WNOHANG)  # reap the server if it is our child
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def provision(endpoint_url: str, *, prefix: str = PREFIX, fault_injection: bool = True) -> dict[str, Any]:
+    """Create what the Terraform root module creates, through the AWS APIs, and return its outputs."""
+    session = boto3.Session(region_name=REGION, **LOCAL_CREDENTIALS)
+
+    def client(service: str) -> Any:
+        return session.client(service, endpoint_url=endpoint_url)
+
+    functions = catalog.load().functions
+    kms_key_arn = client("kms").create_key(Description=f"{prefix}: trip-booking saga data at rest")["KeyMetadata"]["Arn"]
+    alert_topic_arn = client("sns").create_topic(Name=f"{prefix}-saga-alerts")["TopicArn"]
+    dynamodb = client("dynamodb")
+    table_names = {service: f"{prefix}-{suffix}" for service, suffix in catalog.load().tables.items()}
+    for table in table_names.values():
+        dynamodb.create_table(
+            TableName=table,
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            BillingMode="PAY_PER_REQUEST",
+            SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": kms_key_arn},
+        )
+    lambda_client, iam = client("lambda"), client("iam")
+    layer_arn = lambda_client.publish_layer_version(
+        LayerName=f"{prefix}-dependencies",
+        Content={"ZipFile": (LOCAL_ARTIFACTS / "dependencies-layer.zip").read_bytes()},
+        CompatibleRuntimes=["python3.12"],
+    )["LayerVersionArn"]
+    statement: dict[str, Any] = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    trust = {"Version": "2012-10-17", "Statement": [statement]}
+    function_arns, function_names = {}, {}
+    for function in functions:
+        name = f"{prefix}-{function.key}"
+        role_arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        created = lambda_client.create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=role_arn,
+            Handler=function.handler,
+            Code={"ZipFile": (LAMBDA_ARTIFACTS / f"{function.service}.zip").read_bytes()},
+            Timeout=DEFAULTS["lambda_timeout_seconds"],
+            MemorySize=DEFAULTS["lambda_memory_mb"],
+            Environment={"Variables": catalog.function_environment(function, prefix=prefix, fault_injection=fault_injection)},
+            Layers=[layer_arn],
+            TracingConfig={"Mode": "Active"},
+            KMSKeyArn=kms_key_arn,
+        )
+        function_arns[function.template_arn], function_names[function.key] = created["FunctionArn"], name
+    statement["Principal"] = {"Service": "states.amazonaws.com"}
+    machine_role = iam.create_role(RoleName=f"{prefix}-booking-saga", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    state_machine_arn = client("stepfunctions").create_state_machine(
+        name=f"{prefix}-booking-saga",
+        definition=asl.render({**state_machine_settings(), **function_arns}),
+        roleArn=machine_role,
+        type="STANDARD",
+        tracingConfiguration={"enabled": True},
+    )["stateMachineArn"]
+    return terraform_output_json(
+        {
+            "region": REGION,
+            "workspace": "local",
+            "name_prefix": prefix,
+            "fault_injection_enabled": fault_injection,
+            "state_machine_arn": state_machine_arn,
+            "table_names": table_names,
+            "function_names": function_names,
+            "alert_topic_arn": alert_topic_arn,
+            "kms_key_arn": kms_key_arn,
+        }
+    )
+
+
+def terraform_output_json(values: dict[str, Any]) -> dict[str, Any]:
+    """Values as `terraform output -json` prints them: {name: {"sensitive", "type", "value"}}."""
+
+    def type_of(value: Any) -> Any:
+        if isinstance(value, bool):
+            return "bool"
+        if isinstance(value, (int, float)):
+            return "number"
+        if isinstance(value, dict):
+            return ["object", {key: type_of(inner) for key, inner in value.items()}]
+        return "string"
+
+    return {name: {"sensitive": False, "type": type_of(value), "value": value} for name, value in values.items()}

@@ -1,0 +1,173 @@
+"""The local workspace's AWS endpoint: moto's server app with Step Functions execution on, behind a
+middleware that runs Lambda invocations (from any client, and from the state machine's own
+`lambda:invoke` calls) on the local Lambda service.
+
+    python scripts/sagakit/workspace_server.py --state-dir build/local-workspace [--port 0] [--ttl 14400]
+
+Binds 127.0.0.1 only. Writes <state-dir>/ready.json ({"port", "pid"}) once it serves. Stops itself
+after --ttl seconds, when --parent-pid exits, or on SIGTERM / SIGINT, and takes its workers with it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from moto.awslambda.models import lambda_backends
+from moto.core.config import default_user_config
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+from sagakit.lambda_runtime import FunctionConfig, InvokeResult, LocalLambdaService
+
+INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
+CREDENTIAL_REGION = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
+
+StartResponse = Callable[..., Any]
+
+
+def function_config(region: str, name_or_arn: str) -> FunctionConfig:
+    """The function as created through the Lambda API (moto keeps its code, layers and settings)."""
+    if name_or_arn.startswith("arn:"):
+        region = name_or_arn.split(":")[3]
+    backend = lambda_backends[DEFAULT_ACCOUNT_ID][region]
+    function = backend.get_function(name_or_arn)
+    layers = []
+    for layer in function.layers:
+        version = backend.layers_versions_by_arn(layer["Arn"])
+        layers.append(version.code_bytes if version else b"")
+    return FunctionConfig(
+        name=function.function_name,
+        arn=function.function_arn,
+        region=region,
+        handler=function.handler or "",
+        timeout=float(function.timeout),
+        memory_mb=int(function.memory_size),
+        environment=dict(function.environment_vars),
+        code=function.code_bytes,
+        layers=tuple(layers),
+        concurrency=function.reserved_concurrency or 10,
+    )
+
+
+class LambdaInvokeMiddleware:
+    def __init__(self, app: Any, service: LocalLambdaService) -> None:
+        self.app = app
+        self.service = service
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        match = INVOKE_PATH.match(environ.get("PATH_INFO", ""))
+        if environ["REQUEST_METHOD"] != "POST" or not match:
+            return self.app(environ, start_response)  # type: ignore[no-any-return]
+        region_match = CREDENTIAL_REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
+        region = region_match.group(1) if region_match else "us-east-1"
+        event = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}"
+        try:
+            config = function_config(region, unquote(match.group(1)))
+        except Exception as error:  # noqa: BLE001 - moto's "not found" and friends
+            body = json.dumps({"Type": "User", "message": f"Function not found: {error}"}).encode()
+            return self._respond(start_response, InvokeResult(404, {"x-amzn-ErrorType": "ResourceNotFoundException"}, body))
+        invocation_type = environ.get("HTTP_X_AMZ_INVOCATION_TYPE", "RequestResponse")
+        if invocation_type == "DryRun":
+            return self._respond(start_response, InvokeResult(204, {}, b""))
+        if invocation_type == "Event":
+            threading.Thread(target=self.service.invoke, args=(config, event), daemon=True).start()
+            return self._respond(start_response, InvokeResult(202, {}, b""))
+        return self._respond(start_response, self.service.invoke(config, event))
+
+    @staticmethod
+    def _respond(start_response: StartResponse, result: InvokeResult) -> Iterable[bytes]:
+        reasons = {200: "OK", 202: "Accepted", 204: "No Content", 404: "Not Found", 429: "Too Many Requests"}
+        headers = {**result.headers, "Content-Length": str(len(result.body))}
+        start_response(f"{result.status} {reasons.get(result.status, '')}", list(headers.items()))
+        return [result.body]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("--runtime-dir", type=Path, required=True, help="stands in for Lambda's /var/runtime")
+    parser.add_argument("--port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--ttl", type=float, default=4 * 3600, help="stop after this many seconds")
+    parser.add_argument("--parent-pid", type=int, help="stop when this process exits")
+    args = parser.parse_args(argv)
+
+    logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    default_user_config["stepfunctions"]["execute_state_machine"] = True
+    args.state_dir.mkdir(parents=True, exist_ok=True)
+
+    # Bind first: the port must be known before anything (workers, the interpreter) calls back.
+    holder: dict[str, Any] = {}
+    app = LambdaInvokeMiddleware(DomainDispatcherApplication(create_backend_app), service=None)  # type: ignore[arg-type]
+    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    port = server.server_address[1]
+    endpoint = f"http://127.0.0.1:{port}"
+    os.environ["MOTO_PORT"] = str(port)  # where the interpreter sends its own lambda:invoke calls
+    app.service = LocalLambdaService(
+        state_dir=args.state_dir,
+        runtime_dir=args.runtime_dir.resolve(),
+        runtime_env={
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_SESSION_TOKEN": "local",
+            "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
+        },
+    )
+
+    def stop(reason: str) -> None:
+        if not holder.get("stopping"):
+            holder["stopping"] = reason
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    def watchdog() -> None:
+        deadline = time.monotonic() + args.ttl
+        while time.monotonic() < deadline:
+            if args.parent_pid and not _alive(args.parent_pid):
+                return stop("parent exited")
+            time.sleep(0.5)
+        stop(f"ttl of {args.ttl:.0f}s reached")
+
+    signal.signal(signal.SIGTERM, lambda *_: stop("SIGTERM"))
+    signal.signal(signal.SIGINT, lambda *_: stop("SIGINT"))
+    threading.Thread(target=watchdog, daemon=True).start()
+    ready = args.state_dir / "ready.json"
+    scratch = ready.with_suffix(".tmp")
+    scratch.write_text(json.dumps({"port": port, "pid": os.getpid(), "endpoint_url": endpoint}))
+    scratch.replace(ready)
+    print(f"workspace endpoint {endpoint} (pid {os.getpid()})", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        app.service.close()
+        ready.unlink(missing_ok=True)
+        print(f"workspace stopped: {holder.get('stopping', 'server ended')}", flush=True)
+    return 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+if __name__ == "__main__":
+    sys.exit(main())

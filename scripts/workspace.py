@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""The local workspace: an AWS-compatible endpoint on 127.0.0.1 with the saga deployed into it.
+
+    python scripts/workspace.py up [--port N] [--ttl SECONDS]   # make local-up
+    python scripts/workspace.py down                            # make local-down
+    python scripts/workspace.py status
+    python scripts/workspace.py integration [--workspace NAME]  # make integration [WORKSPACE=NAME]
+
+After `up`, point any AWS client at the endpoint it prints (AWS_ENDPOINT_URL), with any credentials.
+Its outputs, in the shape of `terraform output -json`, are in build/local-workspace/outputs.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sagakit import workspace
+from sagakit.paths import ROOT
+
+INTEGRATION_STATE = ROOT / "build" / "local-workspace-integration"
+
+
+def up(args: argparse.Namespace) -> int:
+    started = workspace.start(port=args.port, ttl=args.ttl)
+    print(f"local workspace up at {started.endpoint_url} (stops by itself after {args.ttl:.0f}s; `make local-down` stops it now)")
+    print(f"outputs: {(workspace.STATE_DIR / 'outputs.json').relative_to(ROOT)}")
+    print(f"state machine: {started.outputs['state_machine_arn']}")
+    print("try:")
+    print(f"  export AWS_ENDPOINT_URL={started.endpoint_url} AWS_DEFAULT_REGION={started.outputs['region']}")
+    print("  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local")
+    print("  .venv/bin/python scripts/book.py --workspace local --inject payment=fail")
+    return 0
+
+
+def down(_: argparse.Namespace) -> int:
+    print("local workspace stopped" if workspace.stop() else "no local workspace was running")
+    return 0
+
+
+def status(_: argparse.Namespace) -> int:
+    try:
+        current = workspace.load("local")
+    except workspace.WorkspaceError as error:
+        print(error)
+        return 1
+    print(json.dumps({"endpoint_url": current.endpoint_url, **current.outputs}, indent=2))
+    return 0
+
+
+def integration(args: argparse.Namespace) -> int:
+    """The integration suite against a fresh local workspace (up, test, down) or a Terraform workspace."""
+    command = [sys.executable, "-m", "pytest", "tests/integration", *args.pytest_args]
+    environment = {**os.environ, "SAGA_WORKSPACE": args.workspace}
+    if args.workspace != "local":
+        return subprocess.run(command, cwd=ROOT, env=environment, check=False).returncode
+    environment["SAGA_WORKSPACE_STATE"] = str(INTEGRATION_STATE)
+    workspace.stop(state_dir=INTEGRATION_STATE)  # a leftover from an interrupted run
+    workspace.start(state_dir=INTEGRATION_STATE, ttl=1800, parent_pid=os.getpid())
+    try:
+        return subprocess.run(command, cwd=ROOT, env=environment, check=False).returncode
+    finally:
+        workspace.stop(state_dir=INTEGRATION_STATE)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    start = commands.add_parser("up", help="start the local workspace in the background")
+    start.add_argument("--port", type=int, default=0, help="default: any free port")
+    start.add_argument("--ttl", type=float, default=4 * 3600, help="seconds until it stops by itself (default 4 h)")
+    start.set_defaults(run=up)
+    commands.add_parser("down", help="stop it, workers included").set_defaults(run=down)
+    commands.add_parser("status", help="print its endpoint and outputs").set_defaults(run=status)
+    suite = commands.add_parser("integration", help="run tests/integration against a workspace")
+    suite.add_argument("--workspace", default="local", help="local (a fresh one, default) or a Terraform workspace name")
+    suite.add_argument("pytest_args", nargs="*")
+    suite.set_defaults(run=integration)
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except workspace.WorkspaceError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""The saga on a deployed workspace: every path, the final items in every table, invalid input and
+duplicate starts. The same assertions hold locally and on AWS."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from sagakit import workspace
+from sagakit.saga_client import SagaClient
+
+Request = Callable[..., dict[str, Any]]
+PATHS = {
+    "flight": ["ReserveFlight", "CancelFlight", "SagaFailed"],
+    "hotel": ["ReserveFlight", "ReserveHotel", "CancelHotel", "CancelFlight", "SagaFailed"],
+    "payment": ["ReserveFlight", "ReserveHotel", "ProcessPayment", "RefundPayment", "CancelHotel", "CancelFlight", "SagaFailed"],
+}
+FINAL = {  # service -> (status, tombstone) after a failure at each step
+    "flight": {"flight": ("CANCELLED", True), "hotel": None, "payment": None},
+    "hotel": {"flight": ("CANCELLED", False), "hotel": ("CANCELLED", True), "payment": None},
+    "payment": {"flight": ("CANCELLED", False), "hotel": ("CANCELLED", False), "payment": ("REFUNDED", True)},
+}
+BOOKED = {"flight": ("RESERVED", False), "hotel": ("RESERVED", False), "payment": ("CHARGED", False)}
+ORIGINAL_ERROR = {"flight": "FlightReservationFailed", "hotel": "HotelReservationFailed", "payment": "PaymentDeclined"}
+
+
+def state(items: dict[str, dict[str, Any] | None]) -> dict[str, tuple[str, bool] | None]:
+    return {service: None if item is None else (item["status"], item["tombstone"]) for service, item in items.items()}
+
+
+def test_a_booking_reserves_flight_and_hotel_and_charges_payment(saga: SagaClient, new_request: Request) -> None:
+    request = new_request()
+    report = saga.run(request, timeout=300)
+
+    assert report.path == ["ReserveFlight", "ReserveHotel", "ProcessPayment", "BookingSucceeded"]
+    assert (report.status, report.error) == ("SUCCEEDED", None)
+    assert state(report.items) == BOOKED
+    flight, hotel, payment = (report.items[s] for s in ("flight", "hotel", "payment"))
+    assert flight and flight["details"]["flight_number"] == request["flight"]["flight_number"]
+    assert hotel and hotel["details"]["check_out"] == request["hotel"]["check_out"]
+    assert payment and payment["details"]["amount"] == Decimal(request["payment"]["amount"])
+    assert all(item and item["execution_arn"] == report.execution_arn for item in report.items.values())
+
+
+@pytest.mark.usefixtures("faults_enabled")
+@pytest.mark.parametrize("failing", ["flight", "hotel", "payment"])
+def test_a_failure_runs_the_compensation_chain(saga: SagaClient, new_request: Request, failing: str) -> None:
+    report = saga.run(new_request(**{failing: "fail"}), timeout=300)
+
+    assert report.path == PATHS[failing]
+    assert (report.status, report.error) == ("FAILED", "SagaFailed")
+    assert json.loads(report.cause or "{}")["Error"] == ORIGINAL_ERROR[failing]
+    assert state(report.items) == FINAL[failing]
+
+
+def test_an_invalid_request_is_rejected_and_writes_nothing(saga: SagaClient, new_request: Request) -> None:
+    request = new_request()
+    request["payment"]["currency"] = "DOGE"
+    report = saga.run(request, timeout=300)
+
+    assert report.path == ["ReserveFlight", "BookingRejected"]
+    assert (report.status, report.error) == ("FAILED", "InvalidBookingRequest")
+    assert "request.payment.currency" in json.loads(report.cause or "{}")["errorMessage"]
+    assert report.items == {"flight": None, "hotel": None, "payment": None}
+
+
+def start_again(saga: SagaClient, request: dict[str, Any]) -> str:
+    """The execution ARN StartExecution answers, or the error code it refuses with."""
+    try:
+        return saga.start(request)
+    except ClientError as error:
+        return str(error.response["Error"]["Code"])
+
+
+def test_starting_the_same_booking_twice_runs_one_saga(saga: SagaClient, new_request: Request) -> None:
+    request = new_request()
+    first = saga.start(request)
+    # Standard workflows: the same name and input while running gives the same execution; after it, refused.
+    assert start_again(saga, request) in (first, "ExecutionAlreadyExists")
+    saga.wait(first, timeout=300)
+    other_details = {**request, "payment": {**request["payment"], "amount": "1.00"}}
+    assert start_again(saga, other_details) == "ExecutionAlreadyExists"
+    executions = saga.sfn.list_executions(stateMachineArn=saga.state_machine_arn)["executions"]
+    assert [e["name"] for e in executions].count(request["booking_id"]) == 1
+    assert state(saga.items(request["booking_id"])) == BOOKED
+
+
+def test_any_client_can_invoke_a_function_and_read_its_table(deployed: workspace.Workspace, new_request: Request) -> None:
+    request = new_request()
+    response = deployed.client("lambda").invoke(
+        FunctionName=deployed.outputs["function_names"]["cancel-hotel"],
+        Payload=json.dumps({"request": request, "execution_arn": None}).encode(),
+    )
+    payload = json.loads(response["Payload"].read())
+
+    assert response.get("FunctionError") is None, payload
+    assert payload == {"booking_id": request["booking_id"], "service": "hotel", "status": "CANCELLED", "reference": None, "changed": True}
+    item = deployed.client("dynamodb").get_item(
+        TableName=deployed.outputs["table_names"]["hotel"],
+        Key={"pk": {"S": f"BOOKING#{request['booking_id']}"}, "sk": {"S": "RESERVATION"}},
+        ConsistentRead=True,
+    )["Item"]
+    assert item["status"] == {"S": "CANCELLED"} and item["tombstone"] == {"BOOL": True}
+
+
+def test_the_workspace_has_every_terraform_output(deployed: workspace.Workspace) -> None:
+    from sagakit import hcl
+
+    assert set(deployed.outputs) == set(hcl.load(hcl.TERRAFORM).named("output"))
