@@ -12,7 +12,7 @@ REQS := scripts/requirements
 
 WORKSPACE ?= local
 
-.PHONY: help demo test lint hcl scan fmt docs lock clean package package-local local-up local-down integration
+.PHONY: help demo test lint hcl scan fmt docs lock clean package package-local local-up local-down integration soak
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -37,8 +37,12 @@ demo: $(STAMP) ## run four bookings (one success, three rollbacks) on the local 
 	$(PY) scripts/demo.py
 
 test: lint hcl scan package-local ## lint, HCL checks, checkov, every pytest suite, the integration suite on a local workspace (what CI runs)
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadgroup
 	$(PY) scripts/workspace.py integration
+
+N ?= 5000
+soak: $(STAMP) ## N random fault schedules (default 5000) through the local engine; ends with "<n> violations"
+	$(PY) scripts/soak.py -n $(N)
 
 package: $(STAMP) ## build/lambda: byte-deterministic function zips and dependencies layer (what Terraform deploys)
 	$(PY) scripts/package.py --target lambda

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -26,15 +27,15 @@ from rich.table import Table
 from sagakit import samples, workspace
 from sagakit.engine import LocalEngine
 from sagakit.saga_client import ExecutionReport
-
-FAULTS = ("fail",)
+from trip_saga.faults import FAULT_PATTERN
 
 
 def parse_injection(text: str) -> tuple[str, str]:
     step, _, fault = text.partition("=")
-    if step not in samples.STEP_FAULT_KEYS or fault not in FAULTS:
+    if step not in samples.STEP_FAULT_KEYS or not re.fullmatch(FAULT_PATTERN, fault):
         raise argparse.ArgumentTypeError(
-            f"expected STEP=FAULT with STEP in {', '.join(samples.STEP_FAULT_KEYS)} and FAULT in {', '.join(FAULTS)}; got {text!r}"
+            f"expected STEP=FAULT with STEP in {', '.join(samples.STEP_FAULT_KEYS)} and FAULT one of fail, timeout, permanent,"
+            f" transient:N (N 1-9); got {text!r}"
         )
     return step, fault
 
@@ -48,6 +49,8 @@ def to_json(value: Any) -> Any:
 
 def show(report: ExecutionReport, console: Console) -> None:
     colour = "green" if report.status == "SUCCEEDED" else "red"
+    if report.resubmitted:
+        console.print(f"booking {report.booking_id} was submitted before: this is its execution, not a new one", style="yellow")
     console.print(f"booking [bold]{report.booking_id}[/]: [{colour}]{report.status}[/]" + (f" ({report.error})" if report.error else ""))
     console.print("path: " + " → ".join(report.path))
     table = Table("service", "status", "reference", "tombstone", "updated_at")
@@ -63,13 +66,18 @@ def show(report: ExecutionReport, console: Console) -> None:
 
 
 def original_error(cause: str | None) -> str | None:
-    """`Error: errorMessage` of the failure that started the compensation, from SagaFailed's Cause."""
+    """`Error: errorMessage` of the failure that started the compensation, from the Fail state's Cause
+    (SagaFailed: the original {Error, Cause}; CompensationFailed: that and the unfinished step)."""
     try:
         outer = json.loads(cause or "")
-        inner = json.loads(outer.get("Cause") or "{}")
+        first = outer.get("original_error", outer)
+        inner = json.loads(first.get("Cause") or "{}")
     except (json.JSONDecodeError, AttributeError):
         return cause
-    return f"{outer.get('Error')}: {inner.get('errorMessage', '')}".rstrip(": ")
+    summary = f"{first.get('Error')}: {inner.get('errorMessage', '')}".rstrip(": ")
+    if "unfinished" in outer:
+        summary += f"; then {outer['unfinished']} could not complete ({outer['error']['Error']})"
+    return summary
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -80,6 +80,7 @@ module "state_machine" {
   name_prefix               = local.name_prefix
   definition_template       = "${path.module}/../statemachine/booking_saga.asl.json.tftpl"
   function_arns             = merge([for service in values(module.service) : service.function_arns]...)
+  alert_topic_arn           = module.alerts.topic_arn
   kms_key_arn               = module.kms.key_arn
   task_timeout_seconds      = var.task_timeout_seconds
   compensation_max_attempts = var.compensation_max_attempts

@@ -12,7 +12,7 @@ from trip_saga.errors import SagaError
 from trip_saga.models import TaskEvent, parse_model
 from trip_saga.observability import count_step, logger, tracer
 from trip_saga.repository import ReservationRepository
-from trip_saga.steps import STEPS, run_step
+from trip_saga.steps import STEPS, Attempt, run_step
 
 # The environment contract (Terraform and the local engine set exactly these).
 TABLE_NAME_ENV = "TABLE_NAME"
@@ -35,11 +35,12 @@ def handler_for(state: str) -> Handler:
     @tracer.capture_lambda_handler
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         task = parse_model(event, TaskEvent)
-        logger.append_keys(step=state, execution_arn=task.execution_arn)
+        logger.append_keys(step=state, execution_arn=task.execution_arn, retry_count=task.retry_count)
         # Read per invocation, not at import: cheap, and keeps handlers free of import-time config.
         repository = ReservationRepository(os.environ[TABLE_NAME_ENV])
         try:
-            result = run_step(step, task.request, repository, faults_enabled=faults_enabled(), execution_arn=task.execution_arn)
+            attempt = Attempt(task.request, task.execution_arn, task.retry_count, context)
+            result = run_step(step, attempt, repository, faults_enabled=faults_enabled())
         except SagaError as error:
             logger.warning("step refused", extra={"error": type(error).__name__, "reason": str(error)})
             count_step(state, "Refused")

@@ -46,3 +46,20 @@ class HotelCancellationFailed(InjectedFault):
 
 class RefundFailed(InjectedFault):
     pass
+
+
+class DependencyUnavailable(SagaError):
+    """A dependency failed in a way a retry may fix. The state machine retries it (forward steps a few
+    times, compensations for minutes); fault injection raises it for `transient:N` and `permanent`."""
+
+
+class SoldOut(SagaError):
+    """Not enough seats or rooms left for this booking."""
+
+
+class InventoryNotFound(SagaError):
+    """The flight or hotel night is not on sale (no inventory item)."""
+
+
+class ReservationChanged(SagaError):
+    """The reservation changed under a compensation (a late reserve); retrying the compensation fixes it."""

@@ -12,19 +12,25 @@ from aws_lambda_powertools.utilities.parser import parse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError, model_validator
 
 from trip_saga.errors import InvalidBookingRequest
+from trip_saga.faults import FAULT_PATTERN
 
 # Booking ids name the Step Functions execution (at most 80 characters of [A-Za-z0-9_-]).
 BookingId = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 Identifier = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 AirportCode = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{3}$")]
-PersonName = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
-Email = Annotated[str, StringConstraints(strict=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")]
+# Names are free text, but not control, bidi-override or zero-width characters (spoofing); lone
+# surrogates are refused too (DynamoDB stores UTF-8 only).
+NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+$"
+EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
+PersonName = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=100, pattern=NAME_PATTERN)]
+Email = Annotated[str, StringConstraints(strict=True, max_length=254, pattern=EMAIL_PATTERN)]
 # A tokenised payment method (as issued by a payment provider); card numbers never enter the saga.
 PaymentToken = Annotated[str, StringConstraints(strict=True, pattern=r"^tok_[A-Za-z0-9]{6,64}$")]
 Count = Annotated[StrictInt, Field(ge=1, le=9)]
 
 Currency = Literal["EUR", "USD", "GBP", "JPY", "CHF", "AUD", "CAD"]
-Fault = Literal["fail"]
+# See trip_saga.faults for what each fault does.
+Fault = Annotated[str, StringConstraints(strict=True, pattern=FAULT_PATTERN)]
 MAX_NIGHTS = 30
 
 
@@ -94,10 +100,12 @@ class BookingRequest(_Model):
 
 
 class TaskEvent(_Model):
-    """What the state machine sends every task: the execution's input and the execution ARN."""
+    """What the state machine sends every task: the execution's input, the execution ARN and the
+    task's retry count ($$.State.RetryCount, 0 on the first attempt)."""
 
     request: BookingRequest
     execution_arn: str | None = None
+    retry_count: Annotated[StrictInt, Field(ge=0)] = 0
 
 
 class StepResult(_Model):

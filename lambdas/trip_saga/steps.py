@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from trip_saga import errors
+from trip_saga import errors, faults
 from trip_saga.models import BookingRequest, StepResult
-from trip_saga.repository import ReservationRepository, reservation_key, utc_now
+from trip_saga.repository import Hold, ReservationRepository, inventory_key, reservation_key, utc_now
 
 
 class Service(StrEnum):
@@ -24,18 +24,33 @@ class Service(StrEnum):
     PAYMENT = "payment"
 
 
+def _flight_seats(request: BookingRequest) -> list[Hold]:
+    flight = request.flight
+    return [Hold(inventory_key("FLIGHT", flight.flight_number, flight.departure_date.isoformat()), flight.passengers)]
+
+
+def _hotel_nights(request: BookingRequest) -> list[Hold]:
+    hotel = request.hotel
+    nights = (hotel.check_out - hotel.check_in).days
+    return [
+        Hold(inventory_key("HOTEL", hotel.hotel_id, (hotel.check_in + dt.timedelta(days=night)).isoformat()), hotel.rooms)
+        for night in range(nights)
+    ]
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
     open_status: str
     closed_status: str
     reference_prefix: str
     details: Callable[[BookingRequest], BaseModel]
+    holds: Callable[[BookingRequest], list[Hold]]  # the inventory a reservation takes
 
 
 SERVICES: dict[Service, ServiceSpec] = {
-    Service.FLIGHT: ServiceSpec("RESERVED", "CANCELLED", "FL", lambda request: request.flight),
-    Service.HOTEL: ServiceSpec("RESERVED", "CANCELLED", "HT", lambda request: request.hotel),
-    Service.PAYMENT: ServiceSpec("CHARGED", "REFUNDED", "PY", lambda request: request.payment),
+    Service.FLIGHT: ServiceSpec("RESERVED", "CANCELLED", "FL", lambda request: request.flight, _flight_seats),
+    Service.HOTEL: ServiceSpec("RESERVED", "CANCELLED", "HT", lambda request: request.hotel, _hotel_nights),
+    Service.PAYMENT: ServiceSpec("CHARGED", "REFUNDED", "PY", lambda request: request.payment, lambda request: []),
 }
 
 
@@ -61,62 +76,71 @@ STEPS: dict[str, Step] = {
 }
 
 
-def run_step(
-    step: Step,
-    request: BookingRequest,
-    repository: ReservationRepository,
-    *,
-    faults_enabled: bool,
-    execution_arn: str | None,
-) -> StepResult:
-    if faults_enabled and getattr(request.faults, step.fault_key) == "fail":
-        raise step.fault(f"{step.state} failed for booking {request.booking_id} (injected fault '{step.fault_key}=fail')")
+@dataclass(frozen=True)
+class Attempt:
+    """Where a step runs: its request, the execution, the retry count, the Lambda context."""
+
+    request: BookingRequest
+    execution_arn: str | None
+    retry_count: int
+    context: faults.Clock
+
+
+def run_step(step: Step, attempt: Attempt, repository: ReservationRepository, *, faults_enabled: bool) -> StepResult:
+    request = attempt.request
+    fault = getattr(request.faults, step.fault_key) if faults_enabled else None
+    faults.before_write(fault, step=step.state, business_error=step.fault, attempt=attempt.retry_count)
     spec = SERVICES[step.service]
+    details = _attribute(spec.details(request).model_dump())
+    fingerprint = _fingerprint(details)
+    reference = f"{spec.reference_prefix}-{fingerprint[:12].upper()}"
+    holds = spec.holds(request)
     if step.compensates:
-        outcome = repository.close(request.booking_id, service=step.service, open_status=spec.open_status, closed_status=spec.closed_status)
+        outcome = repository.close(
+            request.booking_id,
+            holds,
+            service=step.service,
+            reference=reference,
+            open_status=spec.open_status,
+            closed_status=spec.closed_status,
+        )
     else:
-        outcome = repository.open(_new_reservation(step.service, spec, request, execution_arn))
-        _check_is_ours(outcome.item, spec, request)
+        now = utc_now()
+        item = {
+            **reservation_key(request.booking_id),
+            "kind": "reservation",
+            "booking_id": request.booking_id,
+            "service": str(step.service),
+            "status": spec.open_status,
+            "reference": reference,
+            "customer_id": request.customer.customer_id,
+            "details": details,
+            "units": [{"pk": hold.key["pk"], "units": hold.units} for hold in holds],
+            "request_fingerprint": fingerprint,
+            "tombstone": False,
+            "created_at": now,
+            "updated_at": now,
+            **({"execution_arn": attempt.execution_arn} if attempt.execution_arn else {}),
+        }
+        outcome = repository.open(item, holds)
+        _check_is_ours(outcome.item, spec, request, fingerprint)
+    faults.after_write(fault, context=attempt.context, attempt=attempt.retry_count)
     return StepResult(
         booking_id=request.booking_id,
         service=step.service,
         status=outcome.item["status"],
-        reference=outcome.item.get("reference"),
+        reference=outcome.item.get("reference") if not outcome.item.get("tombstone") else None,
         changed=outcome.changed,
     )
 
 
-def _new_reservation(service: Service, spec: ServiceSpec, request: BookingRequest, execution_arn: str | None) -> dict[str, Any]:
-    details = _attribute(spec.details(request).model_dump())
-    fingerprint = _fingerprint(details)
-    now = utc_now()
-    item = {
-        **reservation_key(request.booking_id),
-        "kind": "reservation",
-        "booking_id": request.booking_id,
-        "service": str(service),
-        "status": spec.open_status,
-        "reference": f"{spec.reference_prefix}-{fingerprint[:12].upper()}",
-        "customer_id": request.customer.customer_id,
-        "details": details,
-        "request_fingerprint": fingerprint,
-        "tombstone": False,
-        "created_at": now,
-        "updated_at": now,
-    }
-    if execution_arn:
-        item["execution_arn"] = execution_arn
-    return item
-
-
-def _check_is_ours(item: dict[str, Any], spec: ServiceSpec, request: BookingRequest) -> None:
+def _check_is_ours(item: dict[str, Any], spec: ServiceSpec, request: BookingRequest, fingerprint: str) -> None:
     """A reserve that found an item: the same request retried is fine, anything else is refused."""
     if item["status"] == spec.closed_status:
         raise errors.BookingAlreadyCompensated(
             f"booking {request.booking_id} was already {spec.closed_status.lower()} at {item.get('closed_at')}"
         )
-    expected = _fingerprint(_attribute(spec.details(request).model_dump()))
-    if item.get("request_fingerprint") != expected:
+    if item.get("request_fingerprint") != fingerprint:
         raise errors.BookingConflict(f"booking {request.booking_id} already holds a {item['service']} reservation with other details")
 
 

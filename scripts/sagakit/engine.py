@@ -18,7 +18,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import ExitStack, contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -31,15 +31,75 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from moto import mock_aws
 from moto.core.botocore_stubber import MockRawResponse
 
-from sagakit import asl, catalog
+from sagakit import asl, catalog, inventory
 from sagakit.paths import LAMBDAS
 from sagakit.saga_client import ExecutionReport, SagaClient
-from sagakit.settings import state_machine_settings
+from sagakit.settings import DEFAULTS, state_machine_settings
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 DEFAULT_SETTINGS = state_machine_settings()
 _RETRIER = "moto.stepfunctions.parser.asl.component.common.retry.retrier_decl.time"
+
+
+_TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
+
+
+class ThreadEnviron(MutableMapping[str, str]):
+    """os.environ as each thread sees it: the process environment, plus, on the thread running a
+    handler, that function's environment. Each handler gets its own environment and no other thread
+    ever sees the process environment change (mutating os.environ per call races with every thread
+    that reads it, such as the interpreter's own boto3 clients)."""
+
+    def __init__(self, base: MutableMapping[str, str]) -> None:
+        self._base = base
+        self._local = threading.local()
+
+    def _overlay(self) -> Mapping[str, str]:
+        overlay: Mapping[str, str] = getattr(self._local, "overlay", None) or {}
+        return overlay
+
+    def __getitem__(self, key: str) -> str:
+        overlay = self._overlay()
+        return overlay[key] if key in overlay else self._base[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self._base[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._base[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self._base, **self._overlay()})
+
+    def __len__(self) -> int:
+        return len({**self._base, **self._overlay()})
+
+    def copy(self) -> dict[str, str]:
+        return dict(self)
+
+    @contextmanager
+    def overlay(self, environment: Mapping[str, str]) -> Iterator[None]:
+        self._local.overlay = dict(environment)
+        try:
+            yield
+        finally:
+            self._local.overlay = None
+
+
+class _Timedout(Exception):
+    error_type = "Sandbox.Timedout"
+
+
+class VirtualClock:
+    """Time as a handler sees it: real time plus what it slept. Sleeping is instant, so a handler
+    that hangs past its timeout costs nothing here, yet is stopped as Lambda would stop it."""
+
+    def __init__(self) -> None:
+        self.slept = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += seconds
 
 
 @dataclass(frozen=True)
@@ -49,14 +109,19 @@ class LocalContext:
     function_name: str
     invoked_function_arn: str
     aws_request_id: str
+    timeout: float
+    clock: VirtualClock = field(default_factory=VirtualClock)
+    started: float = field(default_factory=time.monotonic)
     memory_limit_in_mb: int = 256
     function_version: str = "$LATEST"
     log_group_name: str = ""
     log_stream_name: str = ""
-    deadline: float = field(default_factory=lambda: time.monotonic() + 30)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started + self.clock.slept
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
+        return max(0, int((self.timeout - self.elapsed()) * 1000))
 
 
 class LocalEngine:
@@ -68,16 +133,21 @@ class LocalEngine:
         prefix: str = "trip-saga-local",
         fault_injection: bool = True,
         settings: Mapping[str, Any] | None = None,
+        inventory_items: Mapping[str, list[dict[str, Any]]] | None = None,
     ) -> None:
         self.prefix = prefix
         self.fault_injection = fault_injection
         self.settings = {**DEFAULT_SETTINGS, **(settings or {})}
+        self.inventory_items = inventory_items if inventory_items is not None else inventory.inventory_items()
+        self.function_timeout = float(DEFAULTS["lambda_timeout_seconds"])
+        self._clock = VirtualClock()  # the running handler's, under self._lock
         self.retry_sleeps: list[float] = []  # every retry interval the interpreter asked for, not slept
         self.invocations: list[tuple[str, str]] = []  # (function name, errorType or "") in call order
         self.logs: dict[str, list[str]] = {}  # function name -> its stdout lines (logs and EMF metrics)
         self.dynamodb_calls: list[tuple[str, str]] = []  # (function name, DynamoDB operation) made by handlers
         self._running: tuple[int, str] | None = None  # (thread, function) being invoked, under self._lock
-        self._lock = threading.Lock()  # one invocation at a time: handlers share this process's os.environ
+        # One invocation at a time: DynamoDB serialises conflicting transactions, moto (its stand-in) does not.
+        self._lock = threading.Lock()
         self._stack = ExitStack()
         self._functions: dict[str, tuple[catalog.Function, Callable[..., Any], dict[str, str]]] = {}
 
@@ -96,21 +166,26 @@ class LocalEngine:
                 },
             )
         )
+        self._environ = ThreadEnviron(os.environ)
+        stack.enter_context(mock.patch("os.environ", self._environ))
         stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
         stack.enter_context(mock.patch(_RETRIER, SimpleNamespace(sleep=self.retry_sleeps.append)))
-        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         if str(LAMBDAS) not in sys.path:
             sys.path.insert(0, str(LAMBDAS))
+        stack.enter_context(mock.patch("trip_saga.faults.time", SimpleNamespace(sleep=lambda seconds: self._clock.sleep(seconds))))
+        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         events = boto3._get_default_session().events
         hook_id = f"trip-saga-local-{id(self)}"
         events.register_first("before-send.lambda.Invoke", self._answer_invoke, unique_id=hook_id)
         stack.callback(events.unregister, "before-send.lambda.Invoke", unique_id=hook_id)
-        events.register("before-call.dynamodb", self._record_dynamodb_call, unique_id=f"{hook_id}-dynamodb")
-        stack.callback(events.unregister, "before-call.dynamodb", unique_id=f"{hook_id}-dynamodb")
+        events.register("before-parameter-build.dynamodb", self._record_dynamodb_call, unique_id=f"{hook_id}-dynamodb")
+        stack.callback(events.unregister, "before-parameter-build.dynamodb", unique_id=f"{hook_id}-dynamodb")
         self.dynamodb = boto3.client("dynamodb", region_name=REGION)
+        self._lambda_client = boto3.client("lambda", region_name=REGION)
         self.sfn = boto3.client("stepfunctions", region_name=REGION)
         self._create_tables()
         self._create_functions()
+        self.alert_topic_arn = self._create_alert_topic()
         self.state_machine_arn = self._create_state_machine()
         self.saga = SagaClient(
             state_machine_arn=self.state_machine_arn,
@@ -118,6 +193,7 @@ class LocalEngine:
             session=boto3.Session(region_name=REGION),
             poll_seconds=0.01,
         )
+        inventory.seed(self.saga.dynamodb, self.saga.table_names, self.inventory_items)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -137,6 +213,34 @@ class LocalEngine:
                 BillingMode="PAY_PER_REQUEST",
             )
 
+    def _create_alert_topic(self) -> str:
+        """The alert topic, with a queue subscribed so tests can read what operators would be sent."""
+        sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
+        topic_arn: str = sns.create_topic(Name=f"{self.prefix}-saga-alerts")["TopicArn"]
+        self._inbox = sqs.create_queue(QueueName=f"{self.prefix}-alert-inbox")["QueueUrl"]
+        inbox_arn = sqs.get_queue_attributes(QueueUrl=self._inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "true"})
+        return topic_arn
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """Alerts published since the last call (each the JSON message AlertOperator sends)."""
+        sqs = boto3.client("sqs", region_name=REGION)
+        received: list[dict[str, Any]] = []
+        while messages := sqs.receive_message(QueueUrl=self._inbox, MaxNumberOfMessages=10).get("Messages", []):
+            for message in messages:
+                received.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=self._inbox, ReceiptHandle=message["ReceiptHandle"])
+        return received
+
+    @property
+    def lambda_client(self) -> Any:
+        """A Lambda client for this engine (its invocations are answered by the handlers)."""
+        return self._lambda_client
+
+    @property
+    def function_names(self) -> dict[str, str]:
+        return {function.key: f"{self.prefix}-{function.key}" for function in catalog.load().functions}
+
     def function_arn(self, function: catalog.Function) -> str:
         return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.prefix}-{function.key}"
 
@@ -152,7 +256,11 @@ class LocalEngine:
         table_resource.cache_clear()
 
     def _create_state_machine(self) -> str:
-        values = {**self.settings, **{f.template_arn: self.function_arn(f) for f in catalog.load().functions}}
+        values = {
+            **self.settings,
+            **{f.template_arn: self.function_arn(f) for f in catalog.load().functions},
+            "alert_topic_arn": self.alert_topic_arn,
+        }
         response = self.sfn.create_state_machine(
             name=f"{self.prefix}-booking-saga",
             definition=asl.render(values),
@@ -171,28 +279,37 @@ class LocalEngine:
         event = json.loads(request.body or b"{}")
         request_id = str(uuid.uuid4())
         headers = {"x-amzn-RequestId": request_id, "X-Amz-Executed-Version": "$LATEST", "Content-Type": "application/json"}
-        context = LocalContext(function_name=name, invoked_function_arn=self.function_arn(function), aws_request_id=request_id)
-        with self._lock, mock.patch.dict(os.environ, environment), self._log_stream(name):
+        with self._lock, self._environ.overlay(environment), self._log_stream(name):
             self._running = (threading.get_ident(), name)
+            self._clock = VirtualClock()
+            context = LocalContext(name, self.function_arn(function), request_id, self.function_timeout, self._clock)
             try:
                 payload: Any = handler(event, context)
+                if context.elapsed() > self.function_timeout:  # what Lambda answers for a function it stopped
+                    raise _Timedout(f"RequestId: {request_id} Error: Task timed out after {self.function_timeout:.2f} seconds")
                 self.invocations.append((name, ""))
             except Exception as error:  # noqa: BLE001 - any exception is the function's error, as on Lambda
-                self.invocations.append((name, type(error).__name__))
+                error_type = _Timedout.error_type if isinstance(error, _Timedout) else type(error).__name__
+                self.invocations.append((name, error_type))
                 headers["X-Amz-Function-Error"] = "Unhandled"
-                payload = {
-                    "errorMessage": str(error),
-                    "errorType": type(error).__name__,
-                    "requestId": request_id,
-                    "stackTrace": traceback.format_list(traceback.extract_tb(error.__traceback__)),
-                }
+                payload = {"errorMessage": str(error), "errorType": error_type}
+                if not isinstance(error, _Timedout):
+                    payload["requestId"] = request_id
+                    payload["stackTrace"] = traceback.format_list(traceback.extract_tb(error.__traceback__))
             finally:
                 self._running = None
         return AWSResponse(request.url, 200, headers, MockRawResponse(json.dumps(payload)))
 
-    def _record_dynamodb_call(self, model: Any, **_: Any) -> None:
+    def _record_dynamodb_call(self, model: Any, params: dict[str, Any], **_: Any) -> None:
+        """Each DynamoDB request a handler makes, as the IAM actions it needs (a transaction needs its items')."""
         running = self._running
-        if running and running[0] == threading.get_ident():  # not the engine's own reads on another thread
+        if not running or running[0] != threading.get_ident():  # not the engine's own reads on another thread
+            return
+        if model.name == "TransactWriteItems":
+            for item in params["TransactItems"]:
+                for kind in item:
+                    self.dynamodb_calls.append((running[1], f"dynamodb:{_TRANSACT_ACTIONS[kind]}"))
+        else:
             self.dynamodb_calls.append((running[1], f"dynamodb:{model.name}"))
 
     @contextmanager
@@ -212,8 +329,7 @@ class LocalEngine:
 
     def invoke(self, function_key: str, event: Mapping[str, Any]) -> dict[str, Any]:
         """Invoke one function the way any client would (through boto3's Lambda client)."""
-        client = boto3.client("lambda", region_name=REGION)
-        response = client.invoke(FunctionName=f"{self.prefix}-{function_key}", Payload=json.dumps(event).encode())
+        response = self._lambda_client.invoke(FunctionName=f"{self.prefix}-{function_key}", Payload=json.dumps(event).encode())
         return {"function_error": response.get("FunctionError"), "payload": json.loads(response["Payload"].read())}
 
     # -- executions (see SagaClient) ---------------------------------------------------------------------

@@ -24,9 +24,17 @@ class ExecutionReport:
     cause: str | None
     path: list[str]
     items: dict[str, dict[str, Any] | None]
+    resubmitted: bool = False  # the booking had been submitted before: this is that execution
 
     def as_json(self) -> dict[str, Any]:
-        return {"booking_id": self.booking_id, "status": self.status, "error": self.error, "path": self.path, "items": self.items}
+        return {
+            "booking_id": self.booking_id,
+            "status": self.status,
+            "error": self.error,
+            "path": self.path,
+            "items": self.items,
+            "resubmitted": self.resubmitted,
+        }
 
 
 class SagaClient:
@@ -47,11 +55,22 @@ class SagaClient:
         self.poll_seconds = poll_seconds
 
     def start(self, request: Mapping[str, Any], *, name: str | None = None) -> str:
-        """Start the saga. The execution is named after the booking, so a booking runs at most once."""
+        """Start the saga. The execution is named after the booking, so a booking runs at most once:
+        Step Functions refuses a second execution of that name (ExecutionAlreadyExists)."""
         booking_id = str(request.get("booking_id") or uuid.uuid4())
         response = self.sfn.start_execution(stateMachineArn=self.state_machine_arn, name=name or booking_id, input=json.dumps(request))
         arn: str = response["executionArn"]
         return arn
+
+    def submit(self, request: Mapping[str, Any]) -> tuple[str, bool]:
+        """Start the booking's saga, or find the one it already has: (execution ARN, already submitted)."""
+        try:
+            return self.start(request), False
+        except self.sfn.exceptions.ExecutionAlreadyExists:
+            return self.execution_arn(str(request["booking_id"])), True
+
+    def execution_arn(self, name: str) -> str:
+        return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
 
     def wait(self, execution_arn: str, *, timeout: float = 60) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -92,7 +111,7 @@ class SagaClient:
         return found
 
     def run(self, request: Mapping[str, Any], *, name: str | None = None, timeout: float = 60) -> ExecutionReport:
-        arn = self.start(request, name=name)
+        arn, resubmitted = (self.start(request, name=name), False) if name else self.submit(request)
         description = self.wait(arn, timeout=timeout)
         booking_id = str(request.get("booking_id"))
         return ExecutionReport(
@@ -103,4 +122,5 @@ class SagaClient:
             cause=description.get("cause"),
             path=self.path(arn),
             items=self.items(booking_id),
+            resubmitted=resubmitted,
         )

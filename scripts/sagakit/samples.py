@@ -5,7 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-STEP_FAULT_KEYS = ("flight", "hotel", "payment", "refund", "cancel_hotel", "cancel_flight")
+from trip_saga.models import Faults
+
+STEP_FAULT_KEYS = tuple(Faults.model_fields)  # flight, hotel, payment, refund, cancel_hotel, cancel_flight
 
 
 def booking_request(booking_id: str | None = None, *, faults: dict[str, str] | None = None) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any
 
 import boto3
 
-from sagakit import asl, catalog
+from sagakit import asl, catalog, inventory
 from sagakit.paths import ROOT
 from sagakit.saga_client import SagaClient
 from sagakit.settings import DEFAULTS, state_machine_settings
@@ -191,6 +191,7 @@ def provision(endpoint_url: str, *, prefix: str = PREFIX, fault_injection: bool 
             BillingMode="PAY_PER_REQUEST",
             SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": kms_key_arn},
         )
+    inventory.seed(session.resource("dynamodb", endpoint_url=endpoint_url), table_names)  # what scripts/seed.py seeds
     lambda_client, iam = client("lambda"), client("iam")
     layer_arn = lambda_client.publish_layer_version(
         LayerName=f"{prefix}-dependencies",
@@ -221,7 +222,7 @@ def provision(endpoint_url: str, *, prefix: str = PREFIX, fault_injection: bool 
     machine_role = iam.create_role(RoleName=f"{prefix}-booking-saga", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     state_machine_arn = client("stepfunctions").create_state_machine(
         name=f"{prefix}-booking-saga",
-        definition=asl.render({**state_machine_settings(), **function_arns}),
+        definition=asl.render({**state_machine_settings(), **function_arns, "alert_topic_arn": alert_topic_arn}),
         roleArn=machine_role,
         type="STANDARD",
         tracingConfiguration={"enabled": True},

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from sagakit import inventory, recovery
 from sagakit.engine import DEFAULT_SETTINGS, LocalEngine
 
 COMPENSATION_PATHS = {
@@ -66,17 +67,44 @@ def test_invalid_request_is_rejected_before_anything_is_written(engine: LocalEng
     assert report.items == {"flight": None, "hotel": None, "payment": None}
 
 
-def test_a_failing_compensation_is_retried_with_backoff_then_fails_the_execution(request_for: Any) -> None:
+def test_a_compensation_that_cannot_complete_ends_in_compensation_failed_and_can_be_finished(request_for: Any) -> None:
     with LocalEngine(prefix="trip-saga-retry") as engine:
-        report = engine.run(request_for(payment="fail", cancel_hotel="fail"))
+        request = request_for(payment="fail", cancel_hotel="permanent")
+        report = engine.run(request)
         attempts = [name for name, _ in engine.invocations if name.endswith("cancel-hotel")]
         sleeps = list(engine.retry_sleeps)
+        alerts = engine.alerts()
+        finished = recovery.finish_compensations(engine.saga, engine.lambda_client, engine.function_names, request["booking_id"])
+        after = engine.items(request["booking_id"])
+        conservation = inventory.conservation_violations(engine.all_items())
 
-    # RefundPayment ran, CancelHotel was retried to exhaustion; its error ends the execution.
-    assert report.path == ["ReserveFlight", "ReserveHotel", "ProcessPayment", "RefundPayment", "CancelHotel"]
-    assert (report.status, report.error) == ("FAILED", "HotelCancellationFailed")
+    # CancelHotel was retried to exhaustion; CancelFlight still ran; operators were told.
+    assert report.path == [
+        "ReserveFlight", "ReserveHotel", "ProcessPayment", "RefundPayment", "CancelHotel",
+        "CancelHotelUnfinished", "FinishCompensations", "CompensateRemaining", "AlertOperator", "CompensationFailed",
+    ]  # fmt: skip
+    assert (report.status, report.error) == ("FAILED", "CompensationFailed")
     assert len(attempts) == DEFAULT_SETTINGS["compensation_max_attempts"] + 1
     assert len(sleeps) == DEFAULT_SETTINGS["compensation_max_attempts"]
     assert all(0 <= delay <= 60 for delay in sleeps)  # full jitter, capped by MaxDelaySeconds
-    assert statuses(report.items)["payment"] == ("REFUNDED", True)
-    assert statuses(report.items)["hotel"] == ("RESERVED", False)
+    assert statuses(report.items) == {"flight": ("CANCELLED", False), "hotel": ("RESERVED", False), "payment": ("REFUNDED", True)}
+    cause = json.loads(report.cause or "")
+    assert cause["unfinished"] == "CancelHotel" and cause["error"]["Error"] == "DependencyUnavailable"
+    assert cause["original_error"]["Error"] == "PaymentDeclined"
+    assert cause["finished"] == [{"step": "CancelFlight", "function": cause["remaining"][0]["function"], "result": {"status": "CANCELLED"}}]
+    (alert,) = alerts
+    assert alert == cause
+    # The runbook's step: once the cause is fixed, finishing the compensations closes what was left.
+    assert {key: answer["changed"] for key, answer in finished.results.items()} == {
+        "refund-payment": False,
+        "cancel-hotel": True,
+        "cancel-flight": False,
+    }
+    assert statuses(after) == {"flight": ("CANCELLED", False), "hotel": ("CANCELLED", False), "payment": ("REFUNDED", True)}
+    assert conservation == []
+
+
+def test_the_readme_failure_table_is_what_the_engine_does() -> None:
+    from failure_table import main as failure_table
+
+    assert failure_table(["--check"]) == 0, "run: python scripts/failure_table.py"

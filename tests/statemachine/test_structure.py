@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
-from sagakit import asl, catalog
+from sagakit import asl, catalog, chaos
 from sagakit.engine import DEFAULT_SETTINGS
 
 LAMBDA_TRANSIENT = {"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"}
+PAYLOAD = {"request.$": "$$.Execution.Input", "execution_arn.$": "$$.Execution.Id", "retry_count.$": "$$.State.RetryCount"}
+ALERT_TOPIC = "arn:aws:sns:eu-west-1:111122223333:alerts"
 FORWARD = ["ReserveFlight", "ReserveHotel", "ProcessPayment"]
 CHAIN = ["RefundPayment", "CancelHotel", "CancelFlight"]
 ENTRY = {"ReserveFlight": "CancelFlight", "ReserveHotel": "CancelHotel", "ProcessPayment": "RefundPayment"}
@@ -26,7 +28,8 @@ RESULT_PATH = {
 
 def values() -> dict[str, Any]:
     functions = catalog.load().functions
-    return {**DEFAULT_SETTINGS, **{f.template_arn: f"arn:aws:lambda:eu-west-1:111122223333:function:x-{f.key}" for f in functions}}
+    arns = {f.template_arn: f"arn:aws:lambda:eu-west-1:111122223333:function:x-{f.key}" for f in functions}
+    return {**DEFAULT_SETTINGS, **arns, "alert_topic_arn": ALERT_TOPIC}
 
 
 @pytest.fixture(scope="module")
@@ -43,17 +46,18 @@ def test_every_task_invokes_its_function_through_lambda_invoke(states: dict[str,
     function = catalog.load().by_state(name)
     assert state["Resource"] == "arn:aws:states:::lambda:invoke"
     assert state["Parameters"]["FunctionName"] == values()[function.template_arn]
-    assert state["Parameters"]["Payload"] == {"request.$": "$$.Execution.Input", "execution_arn.$": "$$.Execution.Id"}
+    assert state["Parameters"]["Payload"] == PAYLOAD
     assert set(state["ResultSelector"].values()) <= {"$.Payload.status", "$.Payload.reference"}
     assert state["ResultPath"] == RESULT_PATH[name]
     assert state["TimeoutSeconds"] == DEFAULT_SETTINGS["task_timeout_seconds"]
 
 
 @pytest.mark.parametrize("name", FORWARD)
-def test_forward_tasks_retry_only_lambda_faults_and_catch_into_the_chain(states: dict[str, Any], name: str) -> None:
+def test_forward_tasks_retry_only_transient_faults_and_catch_into_the_chain(states: dict[str, Any], name: str) -> None:
     state = states[name]
     (retry,) = state["Retry"]
-    assert set(retry["ErrorEquals"]) == LAMBDA_TRANSIENT  # business errors are never retried
+    assert set(retry["ErrorEquals"]) == LAMBDA_TRANSIENT | {"DependencyUnavailable"}  # business errors are never retried
+    assert retry["MaxAttempts"] == chaos.FORWARD_RETRIES
     assert retry["BackoffRate"] > 1 and retry["JitterStrategy"] == "FULL" and retry["MaxDelaySeconds"] > 0
     catch_all = state["Catch"][-1]
     assert catch_all == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error_info", "Next": ENTRY[name]}
@@ -73,7 +77,7 @@ def test_invalid_requests_are_rejected_without_compensation(states: dict[str, An
 def test_one_compensation_chain_newest_first(states: dict[str, Any]) -> None:
     assert [states[name]["Next"] for name in CHAIN] == ["CancelHotel", "CancelFlight", "SagaFailed"]
     tasks = [name for name, state in states.items() if state["Type"] == "Task"]
-    assert sorted(tasks) == sorted(FORWARD + CHAIN)  # no copies of compensation tasks
+    assert sorted(tasks) == sorted([*FORWARD, *CHAIN, "AlertOperator"])  # no copies of compensation tasks
     assert states["SagaFailed"]["Error"] == "SagaFailed"
     assert states["SagaFailed"]["CausePath"] == "States.JsonToString($.error_info)"
 
@@ -84,6 +88,39 @@ def test_compensations_retry_every_error_with_capped_jittered_backoff(states: di
     assert retry["ErrorEquals"] == ["States.ALL"]
     assert retry["MaxAttempts"] == DEFAULT_SETTINGS["compensation_max_attempts"]
     assert retry["JitterStrategy"] == "FULL" and retry["MaxDelaySeconds"] <= 300
+
+
+@pytest.mark.parametrize("name", CHAIN)
+def test_a_compensation_that_still_fails_hands_the_rest_to_finish_compensations(states: dict[str, Any], name: str) -> None:
+    """The chain goes on: the unfinished step is recorded and the remaining compensations run anyway."""
+    (catch,) = states[name]["Catch"]
+    assert catch == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.compensation_error", "Next": f"{name}Unfinished"}
+    record = states[f"{name}Unfinished"]
+    later = CHAIN[CHAIN.index(name) + 1 :]
+    assert record["Parameters"]["unfinished"] == name and record["Parameters"]["original_error.$"] == "$.error_info"
+    assert record["Parameters"]["remaining"] == [
+        {"step": step, "function": values()[catalog.load().by_state(step).template_arn]} for step in later
+    ]
+    assert record["Next"] == "FinishCompensations"
+
+
+def test_finish_compensations_runs_the_rest_one_at_a_time_then_alerts(states: dict[str, Any]) -> None:
+    finish = states["FinishCompensations"]
+    assert finish["Type"] == "Map" and finish["MaxConcurrency"] == 1 and finish["ItemsPath"] == "$.compensation.remaining"
+    inner = finish["ItemProcessor"]["States"]["CompensateRemaining"]
+    assert inner["Parameters"] == {"FunctionName.$": "$.function", "Payload": PAYLOAD}
+    assert inner["Retry"] == states["CancelFlight"]["Retry"]  # the same patience as the chain itself
+    assert inner["Catch"][0]["Next"] == "CompensationAbandoned"  # one failing never stops the others
+    assert finish["Next"] == "AlertOperator"
+    alert = states["AlertOperator"]
+    assert alert["Resource"] == "arn:aws:states:::sns:publish" and alert["Parameters"]["TopicArn"] == ALERT_TOPIC
+    assert alert["Next"] == alert["Catch"][0]["Next"] == "CompensationFailed"  # even an alert outage ends there
+    assert states["CompensationFailed"] == {
+        "Type": "Fail",
+        "Comment": states["CompensationFailed"]["Comment"],
+        "Error": "CompensationFailed",
+        "CausePath": "States.JsonToString($.compensation)",
+    }
 
 
 def test_the_happy_path_ends_in_success(states: dict[str, Any]) -> None:

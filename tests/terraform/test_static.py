@@ -89,6 +89,8 @@ def test_templatefile_passes_exactly_the_template_placeholders() -> None:
     # each ARN placeholder gets the function the catalog says it names
     for function in catalog.load().functions:
         assert f'{function.template_arn} = var.function_arns["{function.key}"]' in re.sub(r"\s+", " ", match.group(1))
+    assert "alert_topic_arn = var.alert_topic_arn" in re.sub(r"\s+", " ", match.group(1))
+    assert root["alert_topic_arn"] == "${module.alerts.topic_arn}"
 
 
 def test_functions_come_from_the_catalog_and_their_handlers_exist() -> None:

@@ -22,7 +22,7 @@ def item(engine: LocalEngine, service: str, booking_id: str) -> dict[str, Any] |
 
 
 def items_of(engine: LocalEngine, booking_id: str) -> list[dict[str, Any]]:
-    return [i for items in engine.all_items().values() for i in items if i["booking_id"] == booking_id]
+    return [i for items in engine.all_items().values() for i in items if i.get("booking_id") == booking_id]
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -148,3 +148,96 @@ def test_handler_logs_carry_booking_id_and_emit_a_step_metric(engine: LocalEngin
     logs = [line for line in lines if request["booking_id"] in line and '"message":"step done"' in line]
     assert logs and '"execution_arn":"arn:aws:states:us-east-1:123456789012:execution:sm:x"' in logs[-1]
     assert any('"Name":"StepSucceeded"' in line and '"step":"ReserveHotel"' in line for line in lines)
+
+
+def table_state(engine: LocalEngine, service: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every item of a service's table, reservations and inventory alike."""
+    return {(i["pk"], i["sk"]): i for i in engine.all_items()[service]}
+
+
+def available(engine: LocalEngine, service: str, pk: str) -> int:
+    return int(table_state(engine, service)[(pk, "INVENTORY")]["available"])
+
+
+FLIGHT_SEATS = "FLIGHT#LH1234#2027-05-14"
+FIRST_NIGHT = "HOTEL#lisbon-alfama-01#2027-05-14"
+
+
+@pytest.mark.parametrize("function", [f.key for f in catalog.load().functions])
+def test_every_handler_invoked_twice_gives_the_same_result_and_one_write(engine: LocalEngine, request_for: Any, function: str) -> None:
+    spec = catalog.load().functions[[f.key for f in catalog.load().functions].index(function)]
+    request = request_for()
+    if spec.state.startswith(("Cancel", "Refund")):  # something to compensate
+        engine.invoke(RESERVE[spec.service], task_event(request))
+    first = engine.invoke(function, task_event(request))
+    after_first = table_state(engine, spec.service)
+    second = engine.invoke(function, task_event(request))
+
+    assert first["function_error"] is None and second["function_error"] is None
+    assert (first["payload"]["changed"], second["payload"]["changed"]) == (True, False)
+    assert {**first["payload"], "changed": False} == second["payload"]
+    assert table_state(engine, spec.service) == after_first  # the duplicate wrote nothing, inventory included
+
+
+@pytest.mark.parametrize(("service", "pk", "units"), [("flight", FLIGHT_SEATS, 2), ("hotel", FIRST_NIGHT, 1)])
+def test_inventory_is_taken_by_reserve_and_given_back_exactly_once(
+    engine: LocalEngine, request_for: Any, service: str, pk: str, units: int
+) -> None:
+    request = request_for()
+    before = available(engine, service, pk)
+    engine.invoke(RESERVE[service], task_event(request))
+    assert available(engine, service, pk) == before - units
+    engine.invoke(RESERVE[service], task_event(request))  # a retry takes nothing more
+    assert available(engine, service, pk) == before - units
+    engine.invoke(COMPENSATE[service], task_event(request))
+    engine.invoke(COMPENSATE[service], task_event(request))  # a retried compensation gives nothing more back
+    assert available(engine, service, pk) == before
+
+
+def test_a_tombstone_gives_back_nothing(engine: LocalEngine, request_for: Any) -> None:
+    request = request_for()
+    before = table_state(engine, "hotel")
+    engine.invoke("cancel-hotel", task_event(request))
+    after = table_state(engine, "hotel")
+    assert set(after) - set(before) == {(f"BOOKING#{request['booking_id']}", "RESERVATION")}
+    assert {key: value for key, value in after.items() if key in before} == before
+
+
+def test_sold_out_and_not_on_sale_are_refused_by_name_without_writing(request_for: Any) -> None:
+    request = request_for()
+    small = {"flight": [{"pk": FLIGHT_SEATS, "sk": "INVENTORY", "kind": "inventory", "capacity": 1, "available": 1}], "hotel": []}
+    with LocalEngine(prefix="trip-saga-small", inventory_items=small) as limited:
+        sold_out = limited.invoke("reserve-flight", task_event(request))  # two passengers, one seat
+        not_on_sale = limited.invoke("reserve-hotel", task_event(request))
+        items = limited.all_items()
+    assert sold_out["payload"]["errorType"] == "SoldOut"
+    assert "2 wanted, 1 left" in sold_out["payload"]["errorMessage"]
+    assert not_on_sale["payload"]["errorType"] == "InventoryNotFound"
+    assert items == {"flight": small["flight"], "hotel": [], "payment": []}
+
+
+def test_a_transient_fault_clears_after_its_attempts(engine: LocalEngine, request_for: Any) -> None:
+    request = request_for(hotel="transient:2")
+    errors = [engine.invoke("reserve-hotel", task_event(request) | {"retry_count": n})["payload"].get("errorType") for n in range(3)]
+    assert errors == ["DependencyUnavailable", "DependencyUnavailable", None]
+    assert item(engine, "hotel", request["booking_id"])["status"] == "RESERVED"  # type: ignore[index]
+
+
+def test_a_permanent_fault_never_clears(engine: LocalEngine, request_for: Any) -> None:
+    request = request_for(refund="permanent")
+    answers = [engine.invoke("refund-payment", task_event(request) | {"retry_count": n}) for n in (0, 5, 50)]
+    assert [a["payload"]["errorType"] for a in answers] == ["DependencyUnavailable"] * 3
+    assert item(engine, "payment", request["booking_id"]) is None
+
+
+def test_a_timeout_lands_the_write_then_times_out_like_lambda(engine: LocalEngine, request_for: Any) -> None:
+    request = request_for(flight="timeout")
+    timed_out = engine.invoke("reserve-flight", task_event(request))
+    landed = item(engine, "flight", request["booking_id"])
+    retried = engine.invoke("reserve-flight", task_event(request) | {"retry_count": 1})
+
+    assert timed_out["function_error"] == "Unhandled"
+    assert timed_out["payload"]["errorType"] == "Sandbox.Timedout"
+    assert "Task timed out after 10.00 seconds" in timed_out["payload"]["errorMessage"]
+    assert landed is not None and landed["status"] == "RESERVED"  # the write happened before the timeout
+    assert retried["payload"]["changed"] is False  # and a retry finds it

@@ -1,5 +1,6 @@
 # The saga's Standard state machine: the ASL template rendered with templatefile(), a role that may
-# invoke exactly the six saga functions, KMS-encrypted execution history and logs, X-Ray tracing.
+# invoke exactly the six saga functions and publish to the alert topic, KMS-encrypted execution
+# history and logs, X-Ray tracing.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -43,7 +44,7 @@ data "aws_iam_policy_document" "assume_states" {
 
 resource "aws_iam_role" "this" {
   name               = local.name
-  description        = "Runs ${local.name}: invokes the six saga functions, writes its logs and traces."
+  description        = "Runs ${local.name}: invokes the six saga functions, alerts operators, writes its logs and traces."
   assume_role_policy = data.aws_iam_policy_document.assume_states.json
 }
 
@@ -52,6 +53,24 @@ data "aws_iam_policy_document" "this" {
     sid       = "InvokeTheSixSagaFunctionsOnly"
     actions   = ["lambda:InvokeFunction"]
     resources = sort(values(var.function_arns))
+  }
+
+  statement {
+    sid       = "AlertOperators"
+    actions   = ["sns:Publish"]
+    resources = [var.alert_topic_arn]
+  }
+
+  statement {
+    sid       = "AlertTopicKeyThroughSns"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["sns.${data.aws_region.current.region}.amazonaws.com"]
+    }
   }
 
   statement {
@@ -108,6 +127,7 @@ resource "aws_sfn_state_machine" "this" {
     refund_payment_arn        = var.function_arns["refund-payment"]
     cancel_hotel_arn          = var.function_arns["cancel-hotel"]
     cancel_flight_arn         = var.function_arns["cancel-flight"]
+    alert_topic_arn           = var.alert_topic_arn
     task_timeout_seconds      = var.task_timeout_seconds
     compensation_max_attempts = var.compensation_max_attempts
   })

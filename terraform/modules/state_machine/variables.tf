@@ -21,6 +21,11 @@ variable "function_arns" {
   }
 }
 
+variable "alert_topic_arn" {
+  description = "SNS topic AlertOperator publishes to when a compensation cannot complete."
+  type        = string
+}
+
 variable "kms_key_arn" {
   description = "Customer-managed key for the execution history (state machine encryption) and the log group."
   type        = string

@@ -1,0 +1,40 @@
+"""Fault injection for tests and chaos drills, honoured only where FAULT_INJECTION_ENABLED is true.
+
+A request's `faults` maps a step key (flight, hotel, payment, refund, cancel_hotel, cancel_flight) to:
+
+| fault         | what the step does                                                       |
+|---------------|--------------------------------------------------------------------------|
+| `fail`        | raises its named business error before writing (e.g. PaymentDeclined)    |
+| `transient:N` | raises DependencyUnavailable on its first N attempts, then works         |
+| `permanent`   | raises DependencyUnavailable on every attempt                            |
+| `timeout`     | writes, then outlives the function timeout (first attempt only), so the |
+|               | task fails although its write landed                                     |
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+from trip_saga.errors import DependencyUnavailable, InjectedFault
+
+FAULT_PATTERN = r"^(fail|timeout|permanent|transient:[1-9])$"
+
+
+class Clock(Protocol):
+    def get_remaining_time_in_millis(self) -> int: ...
+
+
+def before_write(fault: str | None, *, step: str, business_error: type[InjectedFault], attempt: int) -> None:
+    if fault == "fail":
+        raise business_error(f"{step} failed (injected fault 'fail')")
+    if fault == "permanent":
+        raise DependencyUnavailable(f"{step}: dependency unavailable (injected fault 'permanent', attempt {attempt + 1})")
+    if fault and fault.startswith("transient:") and attempt < int(fault.split(":")[1]):
+        raise DependencyUnavailable(f"{step}: dependency unavailable (injected fault '{fault}', attempt {attempt + 1})")
+
+
+def after_write(fault: str | None, *, context: Clock, attempt: int) -> None:
+    if fault == "timeout" and attempt == 0:
+        # Outlive the deadline: Lambda stops the function and reports Sandbox.Timedout.
+        time.sleep(context.get_remaining_time_in_millis() / 1000 + 1)

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""`make soak N=5000`: many more random fault schedules than CI runs, through the local engine, in
+parallel jobs. Prints the counts per fault kind and per outcome, then the violations, ending with
+"<n> violations". Exit status 1 if there are any."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from rich.console import Console
+from rich.table import Table
+
+from sagakit.schedules import Tally
+
+
+def run_shard(shard: int, count: int) -> Tally:
+    from hypothesis import HealthCheck, given, settings
+
+    from sagakit.engine import LocalEngine
+    from sagakit.schedules import Schedule, run_schedule, schedules
+
+    tally = Tally()
+    with LocalEngine(prefix=f"soak-{shard}", inventory_items={}) as engine:
+
+        @settings(max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @given(schedules(shard))
+        def soak(schedule: Schedule) -> None:
+            outcome, problems = run_schedule(engine, schedule)
+            tally.add(schedule, outcome, problems)
+
+        soak()
+    return tally
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("-n", type=int, default=5000, help="schedules in all")
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    sizes = [args.n // args.jobs + (1 if shard < args.n % args.jobs else 0) for shard in range(args.jobs)]
+    with ProcessPoolExecutor(args.jobs) as pool:
+        tallies = list(pool.map(run_shard, range(10, 10 + args.jobs), sizes))
+    total = Tally()
+    for tally in tallies:
+        total.runs += tally.runs
+        total.violations += tally.violations
+        for source, target in ((tally.by_fault, total.by_fault), (tally.by_outcome, total.by_outcome)):
+            for key, count in source.items():
+                target[key] = target.get(key, 0) + count
+    console = Console()
+    for title, counts in (("faults injected, by kind", total.by_fault), ("executions, by outcome", total.by_outcome)):
+        table = Table("", "count", title=title)
+        for key, count in sorted(counts.items()):
+            table.add_row(key, str(count))
+        console.print(table)
+    for violation in total.violations[:50]:
+        console.print(violation, style="red", markup=False)
+    print(f"{total.runs} schedules in {time.perf_counter() - started:.0f}s")
+    print(f"{len(total.violations)} violations")
+    return 1 if total.violations else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

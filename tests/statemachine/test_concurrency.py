@@ -1,0 +1,42 @@
+"""Bookings racing for the last seats: the conditional transaction sells each seat once.
+
+The engine runs one handler at a time (DynamoDB serialises conflicting transactions; moto, which
+stands in for it, does not), so the hundred executions interleave step by step while they queue for
+the handlers: task timeouts are raised so that queueing is not mistaken for a slow function."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sagakit import inventory, samples
+from sagakit.engine import LocalEngine
+
+SEATS, BOOKINGS = 10, 100
+
+
+@pytest.mark.xdist_group("race")
+def test_a_hundred_bookings_race_for_ten_seats() -> None:
+    items = inventory.inventory_items([inventory.Flight("ZZ1010", "2027-05-14", SEATS)], inventory.HOTELS)
+    with LocalEngine(prefix="race", inventory_items=items, settings={"task_timeout_seconds": 900}) as engine:
+        requests = []
+        for n in range(BOOKINGS):
+            request = samples.booking_request(f"race-{n:03d}")
+            request["flight"] = {**request["flight"], "flight_number": "ZZ1010", "passengers": 1}
+            requests.append(request)
+        arns = [engine.start(request) for request in requests]  # all running at once
+        outcomes = [engine.wait(arn, timeout=300) for arn in arns]
+        seats = engine.saga.dynamodb.Table(engine.table_name("flight")).get_item(Key={"pk": "FLIGHT#ZZ1010#2027-05-14", "sk": "INVENTORY"})
+        conservation = inventory.conservation_violations(engine.all_items())
+        reserved = [r for r in engine.all_items()["flight"] if r.get("status") == "RESERVED"]
+
+    succeeded = [o for o in outcomes if o["status"] == "SUCCEEDED"]
+    failed = [o for o in outcomes if o["status"] == "FAILED"]
+    assert len(succeeded) == SEATS
+    assert len(failed) == BOOKINGS - SEATS
+    causes = [(o["error"], json.loads(o["cause"])["Error"]) for o in failed]
+    assert causes == [("SagaFailed", "SoldOut")] * len(failed), [o["cause"][:300] for o in failed if "SoldOut" not in o["cause"]]
+    assert seats["Item"]["available"] == 0  # never below zero: the condition refuses the eleventh
+    assert len(reserved) == SEATS
+    assert conservation == []
