@@ -12,7 +12,7 @@ REQS := scripts/requirements
 
 WORKSPACE ?= local
 
-.PHONY: help demo test lint hcl scan fmt docs lock clean package package-local local-up local-down integration soak
+.PHONY: help demo test lint hcl scan fmt docs lock clean package package-local local-up local-down integration soak bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ demo: $(STAMP) ## run four bookings (one success, three rollbacks) on the local 
 test: lint hcl scan package-local ## lint, HCL checks, checkov, every pytest suite, the integration suite on a local workspace (what CI runs)
 	$(PY) -m pytest -n 2 --dist loadgroup
 	$(PY) scripts/workspace.py integration
+
+bench: package-local ## measure saga time, DynamoDB requests, cold start, packaging, cost; writes docs/benchmarks.md
+	$(PY) scripts/bench.py
 
 N ?= 5000
 soak: $(STAMP) ## N random fault schedules (default 5000) through the local engine; ends with "<n> violations"

@@ -9,6 +9,10 @@ their inputs change.
 `--target local` builds what the local workspace runs instead of the Lambda service: the same layer
 for this machine's interpreter (a cp312 wheel cannot load in another Python), and build/local/runtime/
 with what Lambda's python3.12 runtime provides (boto3 and the runtime interface client).
+
+The layer ships compiled bytecode when the target interpreter is at hand (python3.12 on PATH, or
+LAMBDA_PYTHON, for the Lambda layer): /opt is read-only on Lambda, so without it every cold start
+compiles pydantic and friends again. The bytecode is deterministic too (hash-based, fixed paths).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -31,7 +36,7 @@ from sagakit import catalog
 from sagakit.archive import files_under, sha256_of, write_zip
 from sagakit.paths import LAMBDAS, ROOT
 
-PACKAGER_VERSION = "2"  # bump when the way artifacts are built changes
+PACKAGER_VERSION = "3"  # bump when the way artifacts are built changes
 REQUIREMENTS = LAMBDAS / "requirements.txt"
 LOCK = ROOT / "scripts" / "requirements" / "dev.lock"
 LAMBDA_PLATFORM = ["--platform", "manylinux2014_x86_64", "--implementation", "cp", "--python-version", "3.12"]
@@ -63,6 +68,26 @@ def service_entries(service: str) -> list[tuple[str, Path]]:
     entries += [(module.replace(".", "/") + ".py", LAMBDAS / (module.replace(".", "/") + ".py")) for module in sorted(handler_modules)]
     entries += [(path.relative_to(LAMBDAS).as_posix(), path) for path in files_under(LAMBDAS / "trip_saga")]
     return entries
+
+
+def lambda_python() -> str | None:
+    """A CPython 3.12 to compile the Lambda layer's bytecode with, if this machine has one."""
+    candidate = os.environ.get("LAMBDA_PYTHON") or shutil.which("python3.12")
+    if not candidate:
+        return None
+    version = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True, check=False)
+    return candidate if version.stdout.strip() == "(3, 12)" else None
+
+
+def compile_bytecode(site: Path, python: str, installed_at: str) -> None:
+    """Hash-based .pyc (no timestamps) naming the path the layer is unpacked to: reproducible bytes."""
+    script = (
+        "import compileall, py_compile, sys; "
+        "ok = compileall.compile_dir(sys.argv[1], ddir=sys.argv[2], quiet=2, workers=1,"
+        " invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH); sys.exit(0 if ok else 1)"
+    )
+    environment = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([python, "-c", script, str(site), installed_at], check=True, env=environment)
 
 
 def pip_install(target: Path, arguments: list[str]) -> None:
@@ -119,15 +144,19 @@ class Packager:
         inputs = digest(PACKAGER_VERSION, *(f"{name}:{sha256_of(path)}" for name, path in entries))
         return self.artifact(f"{service}.zip", inputs, lambda path: write_zip(path, entries))
 
-    def layer(self, platform: list[str]) -> Built:
-        inputs = digest(PACKAGER_VERSION, REQUIREMENTS.read_bytes(), LOCK.read_bytes(), *platform, sys.version if not platform else "")
+    def layer(self, platform: list[str], bytecode_python: str | None) -> Built:
+        interpreter = sys.version if not platform else ""
+        inputs = digest(PACKAGER_VERSION, REQUIREMENTS.read_bytes(), LOCK.read_bytes(), *platform, interpreter, str(bytecode_python))
 
         def build(path: Path) -> str:
             with tempfile.TemporaryDirectory() as scratch:
                 site = Path(scratch) / "python"
                 pip_install(site, [*platform, "-r", str(REQUIREMENTS)])
                 prune_runtime_provided(site)
-                return write_zip(path, [(f.relative_to(scratch).as_posix(), f) for f in files_under(Path(scratch))])
+                if bytecode_python:
+                    compile_bytecode(site, bytecode_python, "/opt/python")
+                files = files_under(Path(scratch), bytecode=bool(bytecode_python))
+                return write_zip(path, [(f.relative_to(scratch).as_posix(), f) for f in files])
 
         return self.artifact("dependencies-layer.zip", inputs, build)
 
@@ -141,6 +170,7 @@ class Packager:
             return Built("runtime/", runtime, "-", True, time.perf_counter() - started)
         shutil.rmtree(runtime, ignore_errors=True)
         pip_install(runtime, list(LOCAL_RUNTIME_PACKAGES))
+        compile_bytecode(runtime, sys.executable, str(runtime))  # Lambda's /var/runtime ships bytecode too
         self.manifest["runtime"] = {"inputs": inputs, "sha256": "-"}
         self.manifest_path.write_text(json.dumps(self.manifest, indent=2, sort_keys=True) + "\n")
         return Built("runtime/", runtime, "-", False, time.perf_counter() - started)
@@ -150,8 +180,8 @@ def package(target: str, *, force: bool = False, out: Path | None = None) -> lis
     packager = Packager(out or ROOT / "build" / target, force=force)
     built = [packager.service(service) for service in sorted(catalog.load().tables)]
     if target == "lambda":
-        return [*built, packager.layer(LAMBDA_PLATFORM)]
-    return [*built, packager.layer([]), packager.local_runtime()]
+        return [*built, packager.layer(LAMBDA_PLATFORM, lambda_python())]
+    return [*built, packager.layer([], sys.executable), packager.local_runtime()]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="rebuild even when the inputs did not change")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    if args.target == "lambda" and not lambda_python():
+        print("note: no CPython 3.12 here (python3.12 or LAMBDA_PYTHON): the layer ships without bytecode")
     for artifact in package(args.target, force=args.force):
         size = artifact.path.stat().st_size if artifact.path.is_file() else sum(f.stat().st_size for f in files_under(artifact.path))
         state = "reused" if artifact.reused else "built"

@@ -1,5 +1,5 @@
 # The trip-booking saga: three services (table + functions each), one state machine, one KMS key,
-# one alert topic. Names derive from the project and the workspace, so workspaces share an account.
+# one alert topic, alarms and a dashboard. Names derive from the project and the workspace, so workspaces share an account.
 
 locals {
   name_prefix   = "${var.project}-${terraform.workspace}"
@@ -87,4 +87,13 @@ module "state_machine" {
   log_level                 = var.state_machine_log_level
   include_execution_data    = var.state_machine_include_execution_data
   log_retention_days        = var.log_retention_days
+}
+
+module "monitoring" {
+  source = "./modules/monitoring"
+
+  name_prefix       = local.name_prefix
+  state_machine_arn = module.state_machine.arn
+  function_names    = merge([for deployed in values(module.service) : deployed.function_names]...)
+  alert_topic_arn   = module.alerts.topic_arn
 }

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trip_saga.errors import SagaError
 from trip_saga.models import TaskEvent, parse_model
-from trip_saga.observability import count_step, logger, tracer
+from trip_saga.observability import count_step, logger, outcome, tracer
 from trip_saga.repository import ReservationRepository
 from trip_saga.steps import STEPS, Attempt, run_step
 
@@ -34,18 +34,21 @@ def handler_for(state: str) -> Handler:
     @logger.inject_lambda_context(correlation_id_path="request.booking_id", clear_state=True)
     @tracer.capture_lambda_handler
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        task = parse_model(event, TaskEvent)
-        logger.append_keys(step=state, execution_arn=task.execution_arn, retry_count=task.retry_count)
-        # Read per invocation, not at import: cheap, and keeps handlers free of import-time config.
-        repository = ReservationRepository(os.environ[TABLE_NAME_ENV])
         try:
+            task = parse_model(event, TaskEvent)
+            logger.append_keys(step=state, execution_arn=task.execution_arn, retry_count=task.retry_count)
+            # Read per invocation, not at import: cheap, and keeps handlers free of import-time config.
+            repository = ReservationRepository(os.environ[TABLE_NAME_ENV])
             attempt = Attempt(task.request, task.execution_arn, task.retry_count, context)
             result = run_step(step, attempt, repository, faults_enabled=faults_enabled())
-        except SagaError as error:
-            logger.warning("step refused", extra={"error": type(error).__name__, "reason": str(error)})
-            count_step(state, "Refused")
+        except Exception as error:
+            count_step(state, outcome(compensates=step.compensates, error=error))
+            if isinstance(error, SagaError):
+                logger.warning("step refused", extra={"error": type(error).__name__, "reason": str(error)})
+            else:
+                logger.exception("step errored")
             raise
-        count_step(state, "Succeeded")
+        count_step(state, outcome(compensates=step.compensates, error=None))
         logger.info("step done", extra={"status": result.status, "changed": result.changed})
         return result.model_dump(mode="json")
 

@@ -18,14 +18,16 @@ EXCLUDED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache"}
 EXCLUDED_SUFFIXES = {".pyc", ".pyo"}
 
 
-def files_under(root: Path) -> list[Path]:
-    """Regular files under root, sorted, without caches or compiled bytecode (it is host-specific)."""
+def files_under(root: Path, *, bytecode: bool = False) -> list[Path]:
+    """Regular files under root, sorted, without caches; compiled bytecode only when asked for
+    (a layer built with it on purpose), never the stray bytecode of a source tree."""
+    excluded_dirs = EXCLUDED_DIRS - {"__pycache__"} if bytecode else EXCLUDED_DIRS
     found = []
     for directory, subdirectories, names in os.walk(root):
-        subdirectories[:] = sorted(d for d in subdirectories if d not in EXCLUDED_DIRS)
+        subdirectories[:] = sorted(d for d in subdirectories if d not in excluded_dirs)
         for name in names:
             path = Path(directory, name)
-            if path.suffix not in EXCLUDED_SUFFIXES and path.is_file():
+            if (bytecode or path.suffix not in EXCLUDED_SUFFIXES) and path.is_file():
                 found.append(path)
     return sorted(found)
 

@@ -91,6 +91,21 @@ class _Timedout(Exception):
     error_type = "Sandbox.Timedout"
 
 
+def _stub(state: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """A handler that does nothing but fail where the request's `faults` says `fail`, so it follows
+    the same path through the state machine as the real one."""
+    from trip_saga.steps import STEPS
+
+    fault_key = STEPS[state].fault_key
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if (event.get("request", {}).get("faults") or {}).get(fault_key) == "fail":
+            raise RuntimeError(f"{state} failed (stub)")
+        return {"status": "DONE", "reference": None}
+
+    return handler
+
+
 class VirtualClock:
     """Time as a handler sees it: real time plus what it slept. Sleeping is instant, so a handler
     that hangs past its timeout costs nothing here, yet is stopped as Lambda would stop it."""
@@ -134,6 +149,7 @@ class LocalEngine:
         fault_injection: bool = True,
         settings: Mapping[str, Any] | None = None,
         inventory_items: Mapping[str, list[dict[str, Any]]] | None = None,
+        stub_handlers: bool = False,
     ) -> None:
         self.prefix = prefix
         self.fault_injection = fault_injection
@@ -144,7 +160,10 @@ class LocalEngine:
         self.retry_sleeps: list[float] = []  # every retry interval the interpreter asked for, not slept
         self.invocations: list[tuple[str, str]] = []  # (function name, errorType or "") in call order
         self.logs: dict[str, list[str]] = {}  # function name -> its stdout lines (logs and EMF metrics)
-        self.dynamodb_calls: list[tuple[str, str]] = []  # (function name, DynamoDB operation) made by handlers
+        self.dynamodb_calls: list[tuple[str, str]] = []  # (function, IAM action) per item a handler writes or reads
+        self.dynamodb_requests: list[tuple[str, str, int]] = []  # (function, API operation, items) per request a handler makes
+        self.durations: list[float] = []  # seconds each handler invocation took
+        self.stub_handlers = stub_handlers  # handlers that do nothing (but fail where asked): the benchmark's floor
         self._running: tuple[int, str] | None = None  # (thread, function) being invoked, under self._lock
         # One invocation at a time: DynamoDB serialises conflicting transactions, moto (its stand-in) does not.
         self._lock = threading.Lock()
@@ -247,7 +266,7 @@ class LocalEngine:
     def _create_functions(self) -> None:
         for function in catalog.load().functions:
             module_name, attribute = function.handler.rsplit(".", 1)
-            handler = getattr(importlib.import_module(module_name), attribute)
+            handler = _stub(function.state) if self.stub_handlers else getattr(importlib.import_module(module_name), attribute)
             environment = catalog.function_environment(function, prefix=self.prefix, fault_injection=self.fault_injection)
             self._functions[f"{self.prefix}-{function.key}"] = (function, handler, environment)
         # A new engine is a cold start: no DynamoDB client built under another engine's hooks survives.
@@ -284,7 +303,11 @@ class LocalEngine:
             self._clock = VirtualClock()
             context = LocalContext(name, self.function_arn(function), request_id, self.function_timeout, self._clock)
             try:
-                payload: Any = handler(event, context)
+                started = time.perf_counter()
+                try:
+                    payload: Any = handler(event, context)
+                finally:
+                    self.durations.append(time.perf_counter() - started)
                 if context.elapsed() > self.function_timeout:  # what Lambda answers for a function it stopped
                     raise _Timedout(f"RequestId: {request_id} Error: Task timed out after {self.function_timeout:.2f} seconds")
                 self.invocations.append((name, ""))
@@ -305,6 +328,7 @@ class LocalEngine:
         running = self._running
         if not running or running[0] != threading.get_ident():  # not the engine's own reads on another thread
             return
+        self.dynamodb_requests.append((running[1], model.name, len(params.get("TransactItems", [None]))))
         if model.name == "TransactWriteItems":
             for item in params["TransactItems"]:
                 for kind in item:

@@ -70,12 +70,20 @@ def load(name: str, *, state_dir: Path = STATE_DIR) -> Workspace:
     return Workspace(name, outputs, boto3.Session(region_name=outputs["region"]))
 
 
-def terraform_outputs(name: str) -> dict[str, Any]:
-    """`terraform output -json` of the named workspace, through python-terraform (default credentials)."""
-    from python_terraform import Terraform
+def terraform_outputs(name: str, *, working_dir: Path = ROOT / "terraform") -> dict[str, Any]:
+    """`terraform output -json` of the named workspace, through python-terraform (default credentials).
+    The workspace is chosen with TF_WORKSPACE, so the user's selected workspace is left alone."""
+    from python_terraform import IsFlagged, Terraform
 
-    environment = {**os.environ, "TF_WORKSPACE": name}
-    code, out, err = Terraform(working_dir=str(ROOT / "terraform")).cmd("output", "-json", env=environment)
+    previous = os.environ.get("TF_WORKSPACE")
+    os.environ["TF_WORKSPACE"] = name  # python-terraform hands the process environment to terraform
+    try:
+        code, out, err = Terraform(working_dir=str(working_dir)).cmd("output", json=IsFlagged)
+    finally:
+        if previous is None:
+            os.environ.pop("TF_WORKSPACE", None)
+        else:
+            os.environ["TF_WORKSPACE"] = previous
     if code != 0:
         raise WorkspaceError(f"terraform output failed for workspace {name!r}: {err.strip()}")
     outputs: dict[str, Any] = json.loads(out)

@@ -108,3 +108,35 @@ def test_the_readme_failure_table_is_what_the_engine_does() -> None:
     from failure_table import main as failure_table
 
     assert failure_table(["--check"]) == 0, "run: python scripts/failure_table.py"
+
+
+def emitted_metrics(engine: LocalEngine) -> list[tuple[str, str]]:
+    """(metric, step) of every EMF record the functions printed, in order."""
+    found = []
+    for lines in engine.logs.values():
+        for line in lines:
+            if line.startswith('{"_aws"'):
+                record = json.loads(line)
+                for metric in record["_aws"]["CloudWatchMetrics"][0]["Metrics"]:
+                    assert record["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["step", "service"]]
+                    found.append((metric["Name"], record["step"]))
+    return found
+
+
+def test_every_step_reports_its_outcome_as_a_metric(request_for: Any) -> None:
+    with LocalEngine(prefix="trip-saga-metrics") as engine:
+        engine.run(request_for(hotel="transient:1", payment="fail", cancel_flight="permanent"))
+        metrics = emitted_metrics(engine)
+    attempts = DEFAULT_SETTINGS["compensation_max_attempts"] + 1
+    assert sorted(set(metrics)) == sorted(
+        {
+            ("StepSucceeded", "ReserveFlight"),
+            ("TransientFailure", "ReserveHotel"),
+            ("StepSucceeded", "ReserveHotel"),
+            ("BusinessFailure", "ProcessPayment"),
+            ("CompensationRan", "RefundPayment"),
+            ("CompensationRan", "CancelHotel"),
+            ("CompensationFailed", "CancelFlight"),
+        }
+    )
+    assert metrics.count(("CompensationFailed", "CancelFlight")) == attempts  # one per attempt

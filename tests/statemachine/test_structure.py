@@ -163,3 +163,9 @@ def test_renderer_substitutes_numbers_bare_and_strings_verbatim(tmp_path: Path) 
         "jsonpath": "$.results",
         "context": "$$.Execution.Id",
     }
+
+
+def test_the_readme_diagram_is_the_template() -> None:
+    from diagram import main as diagram
+
+    assert diagram(["--check"]) == 0, "run: python scripts/diagram.py --write"

@@ -1,0 +1,172 @@
+# Alarms to the alert topic and one dashboard: failed executions, CompensationFailed (each one),
+# function errors and throttles, and the functions' own step metrics.
+
+data "aws_region" "current" {}
+
+locals {
+  alarm_actions = [var.alert_topic_arn]
+  compensations = ["RefundPayment", "CancelHotel", "CancelFlight"]
+  forward_steps = ["ReserveFlight", "ReserveHotel", "ProcessPayment"]
+  step_service  = { ReserveFlight = "flight", ReserveHotel = "hotel", ProcessPayment = "payment", RefundPayment = "payment", CancelHotel = "hotel", CancelFlight = "flight" }
+}
+
+resource "aws_cloudwatch_metric_alarm" "executions_failed" {
+  alarm_name          = "${var.name_prefix}-saga-executions-failed"
+  alarm_description   = "Booking sagas are failing more than usual: look at the failed executions' errors."
+  namespace           = "AWS/States"
+  metric_name         = "ExecutionsFailed"
+  dimensions          = { StateMachineArn = var.state_machine_arn }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = var.failed_executions_threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# Step Functions publishes every status change to EventBridge; this rule matches the executions that
+# ended in CompensationFailed, and the alarm fires on the first one (the runbook is in the README).
+resource "aws_cloudwatch_event_rule" "compensation_failed" {
+  name        = "${var.name_prefix}-saga-compensation-failed"
+  description = "Booking sagas that ended in CompensationFailed"
+  event_pattern = jsonencode({
+    source      = ["aws.states"]
+    detail-type = ["Step Functions Execution Status Change"]
+    detail = {
+      stateMachineArn = [var.state_machine_arn]
+      status          = ["FAILED"]
+      error           = ["CompensationFailed"]
+    }
+  })
+}
+
+resource "aws_cloudwatch_metric_alarm" "compensation_failed" {
+  alarm_name          = "${var.name_prefix}-saga-compensation-failed"
+  alarm_description   = "A booking's compensation could not complete: follow the README's CompensationFailed runbook."
+  namespace           = "AWS/Events"
+  metric_name         = "MatchedEvents"
+  dimensions          = { RuleName = aws_cloudwatch_event_rule.compensation_failed.name }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "function_errors" {
+  for_each = var.function_names
+
+  alarm_name          = "${each.value}-errors"
+  alarm_description   = "${each.value} is failing more than usual."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = each.value }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = var.function_errors_threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "function_throttles" {
+  for_each = var.function_names
+
+  alarm_name          = "${each.value}-throttles"
+  alarm_description   = "${each.value} is being throttled: its reserved concurrency is too low for the load."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  dimensions          = { FunctionName = each.value }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+resource "aws_cloudwatch_dashboard" "saga" {
+  dashboard_name = "${var.name_prefix}-booking-saga"
+  dashboard_body = jsonencode({
+    widgets = [
+      {
+        type = "metric", x = 0, y = 0, width = 12, height = 6
+        properties = {
+          title  = "Booking sagas"
+          region = data.aws_region.current.region
+          stat   = "Sum"
+          period = 300
+          metrics = [
+            for name in ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"] :
+            ["AWS/States", name, "StateMachineArn", var.state_machine_arn]
+          ]
+        }
+      },
+      {
+        type = "alarm", x = 12, y = 0, width = 12, height = 6
+        properties = {
+          title = "Alarms"
+          alarms = concat(
+            [aws_cloudwatch_metric_alarm.executions_failed.arn, aws_cloudwatch_metric_alarm.compensation_failed.arn],
+            [for alarm in aws_cloudwatch_metric_alarm.function_errors : alarm.arn],
+            [for alarm in aws_cloudwatch_metric_alarm.function_throttles : alarm.arn],
+          )
+        }
+      },
+      {
+        type = "metric", x = 0, y = 6, width = 12, height = 6
+        properties = {
+          title  = "Forward steps"
+          region = data.aws_region.current.region
+          stat   = "Sum"
+          period = 300
+          metrics = flatten([
+            for step in local.forward_steps : [
+              for outcome in ["StepSucceeded", "BusinessFailure", "TransientFailure", "StepErrored"] :
+              [var.metrics_namespace, outcome, "step", step, "service", local.step_service[step]]
+            ]
+          ])
+        }
+      },
+      {
+        type = "metric", x = 12, y = 6, width = 12, height = 6
+        properties = {
+          title  = "Compensations"
+          region = data.aws_region.current.region
+          stat   = "Sum"
+          period = 300
+          metrics = flatten([
+            for step in local.compensations : [
+              for outcome in ["CompensationRan", "CompensationFailed"] :
+              [var.metrics_namespace, outcome, "step", step, "service", local.step_service[step]]
+            ]
+          ])
+        }
+      },
+      {
+        type = "metric", x = 0, y = 12, width = 24, height = 6
+        properties = {
+          title  = "Functions: errors, throttles, p99 duration"
+          region = data.aws_region.current.region
+          period = 300
+          metrics = flatten([
+            for name in values(var.function_names) : [
+              ["AWS/Lambda", "Errors", "FunctionName", name, { stat = "Sum" }],
+              ["AWS/Lambda", "Throttles", "FunctionName", name, { stat = "Sum" }],
+              ["AWS/Lambda", "Duration", "FunctionName", name, { stat = "p99" }],
+            ]
+          ])
+        }
+      },
+    ]
+  })
+}

@@ -1,0 +1,47 @@
+variable "name_prefix" {
+  description = "Prefix of every resource name, \"<project>-<workspace>\"."
+  type        = string
+}
+
+variable "state_machine_arn" {
+  description = "ARN of the booking saga state machine."
+  type        = string
+}
+
+variable "function_names" {
+  description = "The saga's function names by catalog key."
+  type        = map(string)
+}
+
+variable "alert_topic_arn" {
+  description = "SNS topic every alarm notifies (on alarm and on recovery)."
+  type        = string
+}
+
+variable "metrics_namespace" {
+  description = "Namespace of the functions' EMF step metrics."
+  type        = string
+  default     = "TripSaga"
+}
+
+variable "failed_executions_threshold" {
+  description = "Failed executions in 5 minutes that raise the alarm. Some failures are business as usual (sold out, declined): set it above your normal rate."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.failed_executions_threshold >= 1
+    error_message = "failed_executions_threshold must be at least 1."
+  }
+}
+
+variable "function_errors_threshold" {
+  description = "Errors of one function in 5 minutes that raise its alarm (business refusals count as errors too)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.function_errors_threshold >= 1
+    error_message = "function_errors_threshold must be at least 1."
+  }
+}
