@@ -14,7 +14,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sagakit import asl
+from sagakit import asl, markers
 from sagakit.paths import ASL_TEMPLATE, ROOT
 
 BEGIN, END = "<!-- BEGIN_DIAGRAM -->", "<!-- END_DIAGRAM -->"
@@ -63,21 +63,14 @@ def mermaid() -> str:
 
 
 def main(argv: list[str]) -> int:
-    block = f"{BEGIN}\n```mermaid\n{mermaid()}\n```\n{END}"
+    block = f"```mermaid\n{mermaid()}\n```"
     if not argv:
         print(block)
         return 0
-    readme = ROOT / "README.md"
-    text = readme.read_text()
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    new = f"{head}{block}{tail}"
-    if "--check" in argv:
-        if new != text:
-            print("README.md's diagram does not match the template (run: python scripts/diagram.py --write)")
-            return 1
-        return 0
-    readme.write_text(new)
+    current = markers.update(ROOT / "README.md", BEGIN, END, block, check="--check" in argv)
+    if "--check" in argv and not current:
+        print("README.md's diagram does not match the template (run: python scripts/diagram.py --write)")
+        return 1
     return 0
 
 

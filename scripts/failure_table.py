@@ -14,7 +14,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sagakit import samples
+from sagakit import markers, samples
 from sagakit.engine import LocalEngine
 from sagakit.paths import ROOT
 
@@ -54,19 +54,11 @@ def table() -> str:
 
 
 def main(argv: list[str]) -> int:
-    readme = ROOT / "README.md"
-    text = readme.read_text()
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    new = f"{head}{BEGIN}\n{table()}\n{END}{tail}"
-    if "--check" in argv:
-        if new != text:
-            print("README.md's failure table is out of date (run: python scripts/failure_table.py)")
-            return 1
-        print("README.md's failure table is current")
-        return 0
-    readme.write_text(new)
-    print("README.md's failure table rewritten")
+    current = markers.update(ROOT / "README.md", BEGIN, END, table(), check="--check" in argv)
+    if "--check" in argv and not current:
+        print("README.md's failure table is out of date (run: python scripts/failure_table.py)")
+        return 1
+    print("README.md's failure table is current" if current else "README.md's failure table rewritten")
     return 0
 
 

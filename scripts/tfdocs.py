@@ -15,7 +15,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sagakit import hcl
+from sagakit import hcl, markers
 
 BEGIN, END = "<!-- BEGIN_TF_DOCS -->", "<!-- END_TF_DOCS -->"
 
@@ -43,32 +43,18 @@ def tables(module: Path) -> str:
     return "\n".join(lines)
 
 
-def rendered(readme: Path, module: Path) -> str:
-    text = readme.read_text()
-    if BEGIN not in text or END not in text:
-        raise SystemExit(f"{readme}: no {BEGIN} ... {END} section")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n{tables(module)}\n{END}{tail}"
-
-
 def main(argv: list[str]) -> int:
     check = "--check" in argv
-    stale = []
-    for module in hcl.modules():
-        readme = module / "README.md"
-        new = rendered(readme, module)
-        if new != readme.read_text():
-            stale.append(str(readme))
-            if not check:
-                readme.write_text(new)
+    stale = [
+        str(module / "README.md")
+        for module in hcl.modules()
+        if not markers.update(module / "README.md", BEGIN, END, tables(module), check=check)
+    ]
     if check and stale:
         print("out of date (run: make docs):", *stale, sep="\n  ")
         return 1
-    print(
-        f"{'checked' if check else 'wrote'} {len(hcl.modules())} module READMEs"
-        + (f", updated {len(stale)}" if stale and not check else "")
-    )
+    updated = f", updated {len(stale)}" if stale and not check else ""
+    print(f"{'checked' if check else 'wrote'} {len(hcl.modules())} module READMEs{updated}")
     return 0
 
 

@@ -140,3 +140,16 @@ def test_every_step_reports_its_outcome_as_a_metric(request_for: Any) -> None:
         }
     )
     assert metrics.count(("CompensationFailed", "CancelFlight")) == attempts  # one per attempt
+
+
+def test_submitting_a_booking_again_reports_its_existing_execution(engine: LocalEngine, request_for: Any) -> None:
+    request = request_for()
+    first = engine.run(request)
+    again = engine.run(request)
+    changed = engine.run({**request, "payment": {**request["payment"], "amount": "5.00"}})
+
+    assert (first.resubmitted, again.resubmitted, changed.resubmitted) == (False, True, True)
+    assert first.execution_arn == again.execution_arn == changed.execution_arn
+    assert again.path == first.path and again.items == first.items  # the same saga, not a second one
+    names = [e["name"] for e in engine.sfn.list_executions(stateMachineArn=engine.state_machine_arn)["executions"]]
+    assert names.count(request["booking_id"]) == 1

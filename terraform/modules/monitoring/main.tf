@@ -8,6 +8,14 @@ locals {
   compensations = ["RefundPayment", "CancelHotel", "CancelFlight"]
   forward_steps = ["ReserveFlight", "ReserveHotel", "ProcessPayment"]
   step_service  = { ReserveFlight = "flight", ReserveHotel = "hotel", ProcessPayment = "payment", RefundPayment = "payment", CancelHotel = "hotel", CancelFlight = "flight" }
+
+  # Two alarms per function: errors above the threshold in 5 minutes, and any throttle.
+  function_alarms = merge([
+    for name in values(var.function_names) : {
+      "${name}-errors"    = { function = name, metric = "Errors", period = 300, threshold = var.function_errors_threshold, description = "${name} is failing more than usual." }
+      "${name}-throttles" = { function = name, metric = "Throttles", period = 60, threshold = 1, description = "${name} is being throttled: its reserved concurrency is too low for the load." }
+    }
+  ]...)
 }
 
 resource "aws_cloudwatch_metric_alarm" "executions_failed" {
@@ -58,36 +66,18 @@ resource "aws_cloudwatch_metric_alarm" "compensation_failed" {
   ok_actions          = local.alarm_actions
 }
 
-resource "aws_cloudwatch_metric_alarm" "function_errors" {
-  for_each = var.function_names
+resource "aws_cloudwatch_metric_alarm" "function" {
+  for_each = local.function_alarms
 
-  alarm_name          = "${each.value}-errors"
-  alarm_description   = "${each.value} is failing more than usual."
+  alarm_name          = each.key
+  alarm_description   = each.value.description
   namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = each.value }
+  metric_name         = each.value.metric
+  dimensions          = { FunctionName = each.value.function }
   statistic           = "Sum"
-  period              = 300
+  period              = each.value.period
   evaluation_periods  = 1
-  threshold           = var.function_errors_threshold
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "function_throttles" {
-  for_each = var.function_names
-
-  alarm_name          = "${each.value}-throttles"
-  alarm_description   = "${each.value} is being throttled: its reserved concurrency is too low for the load."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Throttles"
-  dimensions          = { FunctionName = each.value }
-  statistic           = "Sum"
-  period              = 60
-  evaluation_periods  = 1
-  threshold           = 1
+  threshold           = each.value.threshold
   comparison_operator = "GreaterThanOrEqualToThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = local.alarm_actions
@@ -117,8 +107,7 @@ resource "aws_cloudwatch_dashboard" "saga" {
           title = "Alarms"
           alarms = concat(
             [aws_cloudwatch_metric_alarm.executions_failed.arn, aws_cloudwatch_metric_alarm.compensation_failed.arn],
-            [for alarm in aws_cloudwatch_metric_alarm.function_errors : alarm.arn],
-            [for alarm in aws_cloudwatch_metric_alarm.function_throttles : alarm.arn],
+            [for alarm in aws_cloudwatch_metric_alarm.function : alarm.arn],
           )
         }
       },

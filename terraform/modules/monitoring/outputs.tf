@@ -7,7 +7,6 @@ output "alarm_names" {
   description = "Every alarm this module creates."
   value = concat(
     [aws_cloudwatch_metric_alarm.executions_failed.alarm_name, aws_cloudwatch_metric_alarm.compensation_failed.alarm_name],
-    [for alarm in aws_cloudwatch_metric_alarm.function_errors : alarm.alarm_name],
-    [for alarm in aws_cloudwatch_metric_alarm.function_throttles : alarm.alarm_name],
+    [for alarm in aws_cloudwatch_metric_alarm.function : alarm.alarm_name],
   )
 }
