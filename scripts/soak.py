@@ -13,28 +13,31 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from hypothesis import HealthCheck, given, settings
 from rich.console import Console
 from rich.table import Table
 
-from sagakit.schedules import Tally
+from sagakit.engine import LocalEngine
+from sagakit.schedules import Schedule, Tally, run_schedule, schedules
+
+CHUNK = 250  # schedules per engine: moto copies every table on each transaction, so keep tables small
+
+
+def run_chunk(engine: LocalEngine, count: int, shard: int, tally: Tally) -> None:
+    @settings(max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(schedules(shard))
+    def soak(schedule: Schedule) -> None:
+        outcome, problems = run_schedule(engine, schedule)
+        tally.add(schedule, outcome, problems)
+
+    soak()
 
 
 def run_shard(shard: int, count: int) -> Tally:
-    from hypothesis import HealthCheck, given, settings
-
-    from sagakit.engine import LocalEngine
-    from sagakit.schedules import Schedule, run_schedule, schedules
-
     tally = Tally()
-    with LocalEngine(prefix=f"soak-{shard}", inventory_items={}) as engine:
-
-        @settings(max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-        @given(schedules(shard))
-        def soak(schedule: Schedule) -> None:
-            outcome, problems = run_schedule(engine, schedule)
-            tally.add(schedule, outcome, problems)
-
-        soak()
+    for chunk, start in enumerate(range(0, count, CHUNK)):
+        with LocalEngine(prefix=f"soak-{shard}-{chunk}", inventory_items={}) as engine:
+            run_chunk(engine, min(CHUNK, count - start), shard, tally)
     return tally
 
 
