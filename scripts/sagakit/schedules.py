@@ -17,6 +17,7 @@ from sagakit.engine import LocalEngine
 NAMES = st.sampled_from(["Ada Lovelace", "Zoë Ñandú", "李小龍"])
 FAULTS = st.sampled_from(["fail", "timeout", "permanent"]) | st.integers(1, 9).map(lambda n: f"transient:{n}")
 _serial = itertools.count()
+SHARD_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def schedules(draw: st.DrawFn, shard: int = 0) -> Schedule:
             "email": "c@example.com",
         },
         "flight": {
-            "flight_number": f"Z{shard}{n % 10000}",
+            "flight_number": f"Z{SHARD_LETTERS[shard % 26]}{n % 10000}",  # two characters, then up to four digits
             "origin": "FRA",
             "destination": "LIS",
             "departure_date": check_in.isoformat(),
