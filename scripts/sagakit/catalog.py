@@ -40,6 +40,14 @@ def load() -> Catalog:
     )
 
 
+# Every service table: generic string keys, on demand (modules/service/main.tf declares the same).
+TABLE_SCHEMA = {
+    "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+
+
 def function_environment(function: Function, *, prefix: str, fault_injection: bool) -> dict[str, str]:
     """The environment Terraform gives each function (modules/service): the code reads exactly these."""
     return {

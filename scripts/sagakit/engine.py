@@ -225,12 +225,7 @@ class LocalEngine:
 
     def _create_tables(self) -> None:
         for service in catalog.load().tables:
-            self.dynamodb.create_table(
-                TableName=self.table_name(service),
-                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
-                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-                BillingMode="PAY_PER_REQUEST",
-            )
+            self.dynamodb.create_table(TableName=self.table_name(service), **catalog.TABLE_SCHEMA)
 
     def _create_alert_topic(self) -> str:
         """The alert topic, with a queue subscribed so tests can read what operators would be sent."""

@@ -193,11 +193,7 @@ def provision(endpoint_url: str, *, prefix: str = PREFIX, fault_injection: bool 
     table_names = {service: f"{prefix}-{suffix}" for service, suffix in catalog.load().tables.items()}
     for table in table_names.values():
         dynamodb.create_table(
-            TableName=table,
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            BillingMode="PAY_PER_REQUEST",
-            SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": kms_key_arn},
+            TableName=table, SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": kms_key_arn}, **catalog.TABLE_SCHEMA
         )
     inventory.seed(session.resource("dynamodb", endpoint_url=endpoint_url), table_names)  # what scripts/seed.py seeds
     lambda_client, iam = client("lambda"), client("iam")

@@ -175,7 +175,11 @@ def test_names_derive_from_project_and_workspace() -> None:
 
 def test_tables_are_encrypted_recoverable_and_protected_in_production() -> None:
     table = hcl.load(hcl.TERRAFORM / "modules" / "service").typed("resource")[("aws_dynamodb_table", "this")]
-    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert table["billing_mode"] == catalog.TABLE_SCHEMA["BillingMode"]
+    assert (table["hash_key"], table["range_key"]) == tuple(k["AttributeName"] for k in catalog.TABLE_SCHEMA["KeySchema"])
+    assert [(a["name"], a["type"]) for a in table["attribute"]] == [
+        (a["AttributeName"], a["AttributeType"]) for a in catalog.TABLE_SCHEMA["AttributeDefinitions"]
+    ]
     assert table["point_in_time_recovery"][0]["enabled"] is True
     assert table["server_side_encryption"][0] == {"enabled": True, "kms_key_arn": "${var.kms_key_arn}"}
     assert table["deletion_protection_enabled"] == "${var.deletion_protection}"
