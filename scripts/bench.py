@@ -52,10 +52,12 @@ def table(headers: list[str], rows: list[list[Any]]) -> str:
     return "\n".join(lines)
 
 
-def saga_times() -> tuple[dict[str, float], dict[str, float], dict[str, dict[str, Any]]]:
-    """Median seconds per booking (real handlers, stub handlers) and per-path usage of the real run."""
+def saga_times() -> tuple[dict[str, float], dict[str, float], dict[str, dict[str, Any]], tuple[float, float]]:
+    """Median seconds per booking (real handlers, stub handlers), per-path usage of the real run, and
+    the real handlers' mean time per invocation with the part of it spent in DynamoDB (moto)."""
     medians: dict[bool, dict[str, float]] = {}
     usage: dict[str, dict[str, Any]] = {}
+    split = (0.0, 0.0)
     for stub in (False, True):
         with LocalEngine(prefix=f"bench-{'floor' if stub else 'real'}", stub_handlers=stub) as engine:
             engine.run(samples.booking_request("warm-up"))  # imports and first clients out of the way
@@ -87,7 +89,9 @@ def saga_times() -> tuple[dict[str, float], dict[str, float], dict[str, dict[str
                             "durations": engine.durations[durations:],
                         }
                 medians[stub][name] = statistics.median(times)
-    return medians[False], medians[True], usage
+            if not stub:
+                split = (sum(engine.durations) / len(engine.durations), engine.dynamodb_seconds / len(engine.durations))
+    return medians[False], medians[True], usage, split
 
 
 def minimum_requests(path: list[str], faults: dict[str, str]) -> int:
@@ -130,12 +134,13 @@ def main() -> int:
         sizes = [[a.name, f"{a.path.stat().st_size / 1024:.1f} KiB", a.sha256[:16]] for a in built]
     package("local")
 
-    real, floor, usage = saga_times()
+    real, floor, usage, (per_invocation, in_dynamodb) = saga_times()
     rows_a = [[name, f"{real[name] * 1000:.0f} ms", f"{floor[name] * 1000:.0f} ms", f"{real[name] / floor[name]:.2f}"] for name in PATHS]
     report += [
         "## a. Saga time per booking (local engine, median)\n",
         table(["path", "real handlers", "floor (handlers do nothing)", "ratio (goal ≤ 1.3)"], rows_a),
-        "",
+        f"\nA real handler invocation takes {per_invocation * 1000:.1f} ms on average, {in_dynamodb * 1000:.1f} ms of it in"
+        " DynamoDB requests (moto).\n",
     ]
 
     rows_b = []
@@ -236,6 +241,22 @@ def main() -> int:
         " prices the state transitions dominate. Logs, X-Ray, KMS requests and data transfer are left out.\n",
     ]
 
+    over_a = [name for name in PATHS if real[name] / floor[name] > 1.3]
+    worst_c = max(with_bytecode[service] / baseline for service in with_bytecode)
+    report += [
+        "## Against the goals\n",
+        f"- **a (≤ 1.3):** {'met on every path' if not over_a else 'not met on ' + ', '.join(over_a)}. What a handler adds over the"
+        f" floor is almost all moto's DynamoDB ({in_dynamodb * 1000:.1f} of {per_invocation * 1000:.1f} ms per invocation): moto"
+        " copies every table on each TransactWriteItems, and the compensation paths run the most transactions. The handlers'"
+        f" own work (validation, Powertools, building the request) is {(per_invocation - in_dynamodb) * 1000:.1f} ms; against"
+        " DynamoDB the ratio is set by its latency, not by this code.",
+        f"- **c (≤ 1.5):** {'met' if worst_c <= 1.5 else f'not met (up to {worst_c:.2f})'}. The handler imports boto3 (the baseline)"
+        " plus the AWS X-Ray SDK through Powertools Tracer (about 0.2 s on its own here), pydantic and Powertools. Shipping"
+        " bytecode (done when a CPython 3.12 is available) removes the compile step; what would meet the goal is dropping"
+        " Powertools Tracer for Lambda's built-in Active tracing (no SDK import), or Lambda SnapStart for Python, which"
+        " restores an initialised snapshot instead of importing at all.",
+        "",
+    ]
     text = "\n".join(report)
     (ROOT / "docs").mkdir(exist_ok=True)
     (ROOT / "docs" / "benchmarks.md").write_text(text)

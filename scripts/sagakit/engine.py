@@ -163,6 +163,8 @@ class LocalEngine:
         self.dynamodb_calls: list[tuple[str, str]] = []  # (function, IAM action) per item a handler writes or reads
         self.dynamodb_requests: list[tuple[str, str, int]] = []  # (function, API operation, items) per request a handler makes
         self.durations: list[float] = []  # seconds each handler invocation took
+        self.dynamodb_seconds = 0.0  # of which spent in DynamoDB (moto) requests
+        self._request_started = threading.local()
         self.stub_handlers = stub_handlers  # handlers that do nothing (but fail where asked): the benchmark's floor
         self._running: tuple[int, str] | None = None  # (thread, function) being invoked, under self._lock
         # One invocation at a time: DynamoDB serialises conflicting transactions, moto (its stand-in) does not.
@@ -199,6 +201,9 @@ class LocalEngine:
         stack.callback(events.unregister, "before-send.lambda.Invoke", unique_id=hook_id)
         events.register("before-parameter-build.dynamodb", self._record_dynamodb_call, unique_id=f"{hook_id}-dynamodb")
         stack.callback(events.unregister, "before-parameter-build.dynamodb", unique_id=f"{hook_id}-dynamodb")
+        for event, timer in (("before-call.dynamodb", self._start_request), ("after-call.dynamodb", self._end_request)):
+            events.register(event, timer, unique_id=f"{hook_id}-{event}")
+            stack.callback(events.unregister, event, unique_id=f"{hook_id}-{event}")
         self.dynamodb = boto3.client("dynamodb", region_name=REGION)
         self._lambda_client = boto3.client("lambda", region_name=REGION)
         self.sfn = boto3.client("stepfunctions", region_name=REGION)
@@ -330,6 +335,14 @@ class LocalEngine:
                     self.dynamodb_calls.append((running[1], f"dynamodb:{_TRANSACT_ACTIONS[kind]}"))
         else:
             self.dynamodb_calls.append((running[1], f"dynamodb:{model.name}"))
+
+    def _start_request(self, **_: Any) -> None:
+        self._request_started.at = time.perf_counter()
+
+    def _end_request(self, **_: Any) -> None:
+        running, started = self._running, getattr(self._request_started, "at", None)
+        if running and running[0] == threading.get_ident() and started is not None:
+            self.dynamodb_seconds += time.perf_counter() - started
 
     @contextmanager
     def _log_stream(self, function_name: str) -> Iterator[None]:
