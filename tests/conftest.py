@@ -34,5 +34,5 @@ def request_for(booking_id: str) -> Any:
 
 
 def task_event(request: dict[str, Any], execution_arn: str | None = None) -> dict[str, Any]:
-    """The Payload the state machine sends every task."""
-    return {"request": request, "execution_arn": execution_arn}
+    """The Payload the state machine sends every task (without an execution: a client's direct invocation)."""
+    return {"request": request, **({"execution_arn": execution_arn} if execution_arn else {})}

@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trip_saga.errors import SagaError
 from trip_saga.models import TaskEvent, parse_model
-from trip_saga.observability import count_step, logger, outcome, tracer
+from trip_saga.observability import count_step, invocation_keys, logger, outcome, tracer
 from trip_saga.repository import ReservationRepository
 from trip_saga.steps import STEPS, Attempt, run_step
 
@@ -31,14 +31,19 @@ def faults_enabled() -> bool:
 def handler_for(state: str) -> Handler:
     step = STEPS[state]
 
-    @logger.inject_lambda_context(correlation_id_path="request.booking_id", clear_state=True)
     @tracer.capture_lambda_handler
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        request = event.get("request") if isinstance(event, dict) else None
+        booking_id = request.get("booking_id") if isinstance(request, dict) else None
+        with invocation_keys(context, correlation_id=booking_id if isinstance(booking_id, str) else None, step=state):
+            return run(event, context)
+
+    def run(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         try:
             task = parse_model(event, TaskEvent)
-            logger.append_keys(step=state, execution_arn=task.execution_arn, retry_count=task.retry_count)
+            logger.thread_safe_append_keys(execution_arn=task.execution_arn, retry_count=task.retry_count)
             # Read per invocation, not at import: cheap, and keeps handlers free of import-time config.
-            repository = ReservationRepository(os.environ[TABLE_NAME_ENV])
+            repository = ReservationRepository(os.environ[TABLE_NAME_ENV], context)
             attempt = Attempt(task.request, task.execution_arn, task.retry_count, context)
             result = run_step(step, attempt, repository, faults_enabled=faults_enabled())
         except Exception as error:

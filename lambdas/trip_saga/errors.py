@@ -59,7 +59,3 @@ class SoldOut(SagaError):
 
 class InventoryNotFound(SagaError):
     """The flight or hotel night is not on sale (no inventory item)."""
-
-
-class ReservationChanged(SagaError):
-    """The reservation changed under a compensation (a late reserve); retrying the compensation fixes it."""

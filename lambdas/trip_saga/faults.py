@@ -13,12 +13,14 @@ A request's `faults` maps a step key (flight, hotel, payment, refund, cancel_hot
 
 from __future__ import annotations
 
-import time
 from typing import Protocol
 
+from trip_saga import clock
 from trip_saga.errors import DependencyUnavailable, InjectedFault
 
 FAULT_PATTERN = r"^(fail|timeout|permanent|transient:[1-9])$"
+# AWS's own failures (faults.aws): applied at the SDK boundary by the local engines, never by the handlers.
+AWS_FAULT_PATTERN = r"^(conflict|throttle|throughput|internal|slow|lost):[1-9]$"
 
 
 class Clock(Protocol):
@@ -37,4 +39,4 @@ def before_write(fault: str | None, *, step: str, business_error: type[InjectedF
 def after_write(fault: str | None, *, context: Clock, attempt: int) -> None:
     if fault == "timeout" and attempt == 0:
         # Outlive the deadline: Lambda stops the function and reports Sandbox.Timedout.
-        time.sleep(context.get_remaining_time_in_millis() / 1000 + 1)
+        clock.sleep(context.get_remaining_time_in_millis() / 1000 + 1)

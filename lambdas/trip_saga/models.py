@@ -5,14 +5,28 @@ Unknown fields are refused everywhere: a typo in a request must fail loudly, not
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+import math
+import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
 from aws_lambda_powertools.utilities.parser import parse
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StrictInt,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from trip_saga.errors import InvalidBookingRequest
-from trip_saga.faults import FAULT_PATTERN
+from trip_saga.faults import AWS_FAULT_PATTERN, FAULT_PATTERN
 
 # Booking ids name the Step Functions execution (at most 80 characters of [A-Za-z0-9_-]).
 BookingId = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
@@ -23,6 +37,50 @@ AirportCode = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{3}$
 NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+$"
 EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 PersonName = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=100, pattern=NAME_PATTERN)]
+# Step Functions refuses an execution input over 256 KiB; a request that large is refused by name here too.
+MAX_REQUEST_BYTES = 256 * 1024
+
+# One canonical form per field, whatever JSON type it arrives as: ASCII digits (re's \d would take
+# other scripts' digits), at most two places, no sign, exponent, separators or whitespace.
+AMOUNT_PATTERN = re.compile(r"(0|[1-9][0-9]{0,4})(\.[0-9]{1,2})?")
+DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _canonical_amount(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError("amount must be a decimal number or string, not a boolean")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("amount must be a finite number")
+        text = repr(value)  # the shortest text that reads back as this float: 1249.9, 1e+16, 10.000000000000002
+        text = text.removesuffix(".0") if text.endswith(".0") else text
+    elif isinstance(value, int | Decimal):
+        text = str(value)
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise ValueError("amount must be a decimal number or string")
+    if not AMOUNT_PATTERN.fullmatch(text):
+        raise ValueError("amount must be plain decimal digits with at most two decimal places, e.g. 1249.90")
+    return Decimal(text).quantize(Decimal("0.01"))
+
+
+def _iso_date(value: Any) -> dt.date:
+    if not isinstance(value, str) or not DATE_PATTERN.fullmatch(value):
+        raise ValueError("date must be a string YYYY-MM-DD")
+    return dt.date.fromisoformat(value)
+
+
+def _not_blank(value: Any) -> Any:
+    if isinstance(value, str) and value != value.strip():
+        raise ValueError("must not be blank or start or end with whitespace")
+    return value
+
+
+# Amounts are exact: stored and shown as a string with two places ("1249.90"), never a float.
+Amount = Annotated[Decimal, BeforeValidator(_canonical_amount), PlainSerializer(lambda amount: f"{amount:.2f}", return_type=str)]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+Name = Annotated[PersonName, BeforeValidator(_not_blank)]
 Email = Annotated[str, StringConstraints(strict=True, max_length=254, pattern=EMAIL_PATTERN)]
 # A tokenised payment method (as issued by a payment provider); card numbers never enter the saga.
 PaymentToken = Annotated[str, StringConstraints(strict=True, pattern=r"^tok_[A-Za-z0-9]{6,64}$")]
@@ -31,6 +89,7 @@ Count = Annotated[StrictInt, Field(ge=1, le=9)]
 Currency = Literal["EUR", "USD", "GBP", "JPY", "CHF", "AUD", "CAD"]
 # See trip_saga.faults for what each fault does.
 Fault = Annotated[str, StringConstraints(strict=True, pattern=FAULT_PATTERN)]
+AwsFault = Annotated[str, StringConstraints(strict=True, pattern=AWS_FAULT_PATTERN)]
 MAX_NIGHTS = 30
 
 
@@ -40,7 +99,7 @@ class _Model(BaseModel):
 
 class Customer(_Model):
     customer_id: Identifier
-    name: PersonName
+    name: Name
     email: Email
 
 
@@ -48,7 +107,7 @@ class FlightRequest(_Model):
     flight_number: Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z0-9]{2}[0-9]{1,4}$")]
     origin: AirportCode
     destination: AirportCode
-    departure_date: dt.date
+    departure_date: IsoDate
     passengers: Count = 1
 
     @model_validator(mode="after")
@@ -60,8 +119,8 @@ class FlightRequest(_Model):
 
 class HotelRequest(_Model):
     hotel_id: Identifier
-    check_in: dt.date
-    check_out: dt.date
+    check_in: IsoDate
+    check_out: IsoDate
     rooms: Count = 1
 
     @model_validator(mode="after")
@@ -74,9 +133,21 @@ class HotelRequest(_Model):
 
 class PaymentRequest(_Model):
     # Amounts are exact decimals (never floats) with at most two decimal places.
-    amount: Annotated[Decimal, Field(gt=0, le=Decimal("50000"), max_digits=7, decimal_places=2, allow_inf_nan=False)]
+    amount: Annotated[Amount, Field(gt=0, le=Decimal("50000"))]
     currency: Currency
     method_token: PaymentToken
+
+
+class AwsFaults(_Model):
+    """AWS's own failures per step (see sagakit.aws_faults): the local engines inject them at the SDK
+    boundary; handlers ignore them, and on AWS nothing injects them."""
+
+    flight: AwsFault | None = None
+    hotel: AwsFault | None = None
+    payment: AwsFault | None = None
+    refund: AwsFault | None = None
+    cancel_hotel: AwsFault | None = None
+    cancel_flight: AwsFault | None = None
 
 
 class Faults(_Model):
@@ -88,6 +159,7 @@ class Faults(_Model):
     refund: Fault | None = None
     cancel_hotel: Fault | None = None
     cancel_flight: Fault | None = None
+    aws: AwsFaults | None = None
 
 
 class BookingRequest(_Model):
@@ -98,13 +170,21 @@ class BookingRequest(_Model):
     payment: PaymentRequest
     faults: Faults = Faults()
 
+    def fingerprint(self) -> str:
+        """Identifies the request a reservation or charge belongs to: the whole booking, in canonical
+        form, without `faults` (test instructions, not part of what is booked: the runbook re-runs
+        compensations without them)."""
+        canonical = json.dumps(self.model_dump(mode="json", exclude={"faults"}), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
 
 class TaskEvent(_Model):
     """What the state machine sends every task: the execution's input, the execution ARN and the
     task's retry count ($$.State.RetryCount, 0 on the first attempt)."""
 
     request: BookingRequest
-    execution_arn: str | None = None
+    # The execution that sends it, and so owns what it writes; "direct" for a client's own invocation.
+    execution_arn: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=2048)] = "direct"
     retry_count: Annotated[StrictInt, Field(ge=0)] = 0
 
 
@@ -130,6 +210,12 @@ def describe(error: ValidationError) -> str:
 
 def parse_model(data: Any, model: type[ModelT]) -> ModelT:
     """Validate `data` against `model`, turning pydantic's error into InvalidBookingRequest."""
+    request = data.get("request") if isinstance(data, dict) and model is TaskEvent else data
+    size = len(json.dumps(request, ensure_ascii=False, default=str).encode())
+    if size > MAX_REQUEST_BYTES:
+        raise InvalidBookingRequest(f"(root): the request is {size} bytes; at most {MAX_REQUEST_BYTES} are accepted")
+    if model is TaskEvent and isinstance(data, dict) and not isinstance(request, dict):
+        raise InvalidBookingRequest(f"request: must be a JSON object, not {type(request).__name__}")
     try:
         return parse(event=data, model=model)
     except ValidationError as error:

@@ -13,13 +13,35 @@ so cardinality stays at six per metric):
 | `CompensationFailed` | a compensation attempt failed (retried; alarmed on in Terraform)     |
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.logging.lambda_context import build_lambda_context_model
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from trip_saga.errors import DependencyUnavailable, SagaError
 
 logger = Logger()
 tracer = Tracer()
+_cold_start = [True]
+
+
+@contextmanager
+def invocation_keys(context: Any, *, correlation_id: str | None, **keys: object) -> Iterator[None]:
+    """What Powertools' inject_lambda_context adds to every log line (the Lambda context, cold start,
+    correlation id), plus our own keys, kept per thread: on Lambda one invocation runs at a time, but the
+    local engine runs many in one process and no invocation's keys may appear on another's lines."""
+    cold_start, _cold_start[0] = _cold_start[0], False
+    logger.thread_safe_clear_keys()
+    logger.thread_safe_append_keys(
+        cold_start=cold_start, correlation_id=correlation_id, **build_lambda_context_model(context).__dict__, **keys
+    )
+    try:
+        yield
+    finally:
+        logger.thread_safe_clear_keys()
 
 
 def outcome(*, compensates: bool, error: BaseException | None) -> str:

@@ -6,13 +6,23 @@ inventory (a flight's seats on a date, a hotel's rooms for a night) is `<KIND>#<
 `INVENTORY` with `capacity` and `available`. Items are never deleted: a compensated booking keeps its
 item with a closed status, and compensating a booking that was never reserved writes a tombstone.
 
-Reserve is one request (PutItem, or TransactWriteItems with the inventory it takes). Compensate is
-one request too (UpdateItem, or TransactWriteItems giving the inventory back), plus one UpdateItem
-for the tombstone when there was nothing to compensate."""
+Every reservation, charge and tombstone records its owner: the request's fingerprint and the execution
+that wrote it. A compensation closes only what its own request owns, and gives back the units stored
+with the reservation, never what its input says.
+
+Reserve is one request (PutItem, or TransactWriteItems with the inventory it takes). Compensate reads
+the reservation (GetItem, strongly consistent), then closes it in one request (UpdateItem, or
+TransactWriteItems giving the stored units back), or writes the tombstone when there is none.
+DynamoDB's TransactionConflict (another transaction on the same item in progress) is retried here
+with backoff until it resolves into a reservation or SoldOut, while the function has time left."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -21,10 +31,15 @@ import boto3
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from trip_saga.errors import InventoryNotFound, ReservationChanged, SoldOut
+from trip_saga import clock
+from trip_saga.aws import CLIENT_CONFIG, error_code, retryable_as_dependency_unavailable
+from trip_saga.errors import DependencyUnavailable, InventoryNotFound, SoldOut
+from trip_saga.faults import Clock
 
 RESERVATION_SK = "RESERVATION"
 INVENTORY_SK = "INVENTORY"
+MAX_BACKOFF_SECONDS = 0.5
+SDK_TIME_RESERVE_MS = 3000  # keep room for one more request with the SDK's own timeouts and retries
 _deserializer = TypeDeserializer()
 
 
@@ -34,6 +49,11 @@ def reservation_key(booking_id: str) -> dict[str, str]:
 
 def inventory_key(kind: str, resource: str, date: str) -> dict[str, str]:
     return {"pk": f"{kind}#{resource}#{date}", "sk": INVENTORY_SK}
+
+
+def reference_for(prefix: str, service: str, booking_id: str) -> str:
+    """Unique per booking and service, and the same on every retry."""
+    return f"{prefix}-{hashlib.sha256(f'{service}#{booking_id}'.encode()).hexdigest()[:12].upper()}"
 
 
 def utc_now() -> str:
@@ -49,161 +69,230 @@ class Hold:
 
 
 @dataclass(frozen=True)
+class Owner:
+    """The request a reservation, charge or tombstone belongs to."""
+
+    request_fingerprint: str
+    execution_arn: str
+
+    def owns(self, item: dict[str, Any]) -> bool:
+        return (item.get("request_fingerprint"), item.get("execution_arn")) == (self.request_fingerprint, self.execution_arn)
+
+    def attributes(self) -> dict[str, str]:
+        return {"request_fingerprint": self.request_fingerprint, "execution_arn": self.execution_arn}
+
+
+@dataclass(frozen=True)
 class Outcome:
     item: dict[str, Any]
-    changed: bool  # False when the request found its work already done
+    changed: bool  # False when the request found its work already done (or not its own)
+    owned: bool = True  # False when the item belongs to another request: left untouched
+
+
+class _Conflict(Exception):
+    """Another transaction on one of the items was in progress (TransactionConflict)."""
+
+
+class _Changed(Exception):
+    """The reservation changed between the read and the write: look again."""
 
 
 @cache
 def table_resource(table_name: str) -> Any:
     # Cached per table: a warm Lambda reuses its connection pool across invocations.
-    return boto3.resource("dynamodb").Table(table_name)
+    return boto3.resource("dynamodb", config=CLIENT_CONFIG).Table(table_name)
 
 
 class ReservationRepository:
-    def __init__(self, table_name: str) -> None:
+    def __init__(self, table_name: str, deadline: Clock) -> None:
         self.table = table_resource(table_name)
         self.table_name = table_name
+        self.deadline = deadline
 
     def open(self, item: dict[str, Any], holds: list[Hold]) -> Outcome:
-        """Write a new reservation and take its inventory, or find the existing reservation (a retry)."""
-        if not holds:
+        """Write a new reservation and take its inventory, or find the existing item (a retry, or
+        someone else's: the caller decides)."""
+        for _ in self._attempts("reserve"):
             try:
-                self.table.put_item(
-                    Item=item,
-                    ConditionExpression="attribute_not_exists(pk)",
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
+                with retryable_as_dependency_unavailable("reserve"), _conflicts():
+                    if holds:
+                        self.table.meta.client.transact_write_items(
+                            TransactItems=[_put_new(self.table_name, item), *_takes(self.table_name, holds, item)]
+                        )
+                    else:
+                        self.table.put_item(**_put_new(self.table_name, item)["Put"])
+            except _Conflict:
+                continue
             except ClientError as error:
-                return Outcome(_existing_item(error), changed=False)
+                if existing := _failed_condition_item(error, 0):
+                    return Outcome(existing, changed=False)
+                for position, hold in enumerate(holds, start=1):
+                    if error_code(error) == "TransactionCanceledException" and _reason(error, position) == "ConditionalCheckFailed":
+                        left = _failed_condition_item(error, position)
+                        if left is None:
+                            raise InventoryNotFound(f"{hold.key['pk']} is not on sale") from None
+                        raise SoldOut(f"{hold.key['pk']}: {hold.units} wanted, {left['available']} left") from None
+                raise
             return Outcome(item, changed=True)
-        reservation = {
-            "Put": {
-                "TableName": self.table_name,
-                "Item": item,
-                "ConditionExpression": "attribute_not_exists(pk)",
+        raise AssertionError("unreachable: _attempts raises when time runs out")
+
+    def close(self, booking_id: str, owner: Owner, *, service: str, open_status: str, closed_status: str) -> Outcome:
+        """Close the owner's open reservation and give back the units stored with it, exactly once; with
+        no reservation, write the owner's closed tombstone; with a closed one or another request's,
+        change nothing. Safe to retry at any point."""
+        key = reservation_key(booking_id)
+        for _ in self._attempts("compensate"):
+            try:
+                with retryable_as_dependency_unavailable("compensate"), _conflicts():
+                    stored = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
+                    now = utc_now()
+                    closed = {"status": closed_status, "updated_at": now, "closed_at": now}
+                    if stored is None:
+                        tombstone = {
+                            **key,
+                            "kind": "reservation",
+                            "booking_id": booking_id,
+                            "service": service,
+                            **closed,
+                            "created_at": now,
+                            "tombstone": True,
+                            **owner.attributes(),
+                        }
+                        _changed_if_condition_fails(self.table.put_item, **_put_new(self.table_name, tombstone)["Put"])
+                        return Outcome(tombstone, changed=True)
+                    if not owner.owns(stored):
+                        return Outcome(stored, changed=False, owned=False)
+                    if stored["status"] != open_status:
+                        return Outcome(stored, changed=False)
+                    close = _close_own(self.table_name, key, owner, open_status, closed)
+                    gives_back = [Hold({"pk": hold["pk"], "sk": INVENTORY_SK}, int(hold["units"])) for hold in stored.get("units", [])]
+                    if gives_back:
+                        _changed_if_condition_fails(
+                            self.table.meta.client.transact_write_items, TransactItems=[close, *_gives(self.table_name, gives_back, now)]
+                        )
+                    else:
+                        _changed_if_condition_fails(self.table.update_item, **close["Update"])
+                    return Outcome({**stored, **closed}, changed=True)
+            except (_Conflict, _Changed):
+                continue
+        raise AssertionError("unreachable: _attempts raises when time runs out")
+
+    def _attempts(self, operation: str) -> Iterator[int]:
+        """Attempts with full-jitter backoff (capped) for as long as the function has time for one more;
+        then the named retryable error, so the state machine retries the step."""
+        attempt = 0
+        while True:
+            yield attempt
+            attempt += 1
+            delay = random.uniform(0, min(MAX_BACKOFF_SECONDS, 0.02 * 2 ** min(attempt, 10)))
+            if self.deadline.get_remaining_time_in_millis() < delay * 1000 + SDK_TIME_RESERVE_MS:
+                raise DependencyUnavailable(f"{operation}: still in conflict with other transactions after {attempt} attempts; retry later")
+            clock.sleep(delay)
+
+
+@contextmanager
+def _conflicts() -> Iterator[None]:
+    """TransactionConflict, from a transaction (a cancellation reason) or a single write, as _Conflict."""
+    try:
+        yield
+    except ClientError as error:
+        code = error_code(error)
+        if code == "TransactionConflictException":
+            raise _Conflict from None
+        if code == "TransactionCanceledException" and any(r.get("Code") == "TransactionConflict" for r in _reasons(error)):
+            raise _Conflict from None
+        raise
+
+
+def _changed_if_condition_fails(request: Any, **parameters: Any) -> None:
+    """A write conditioned on what was read: if its condition fails, the item changed meanwhile."""
+    try:
+        request(**parameters)
+    except ClientError as error:
+        if error_code(error) == "ConditionalCheckFailedException" or _reason(error, 0) == "ConditionalCheckFailed":
+            raise _Changed from None
+        raise
+
+
+def _put_new(table_name: str, item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Put": {
+            "TableName": table_name,
+            "Item": item,
+            "ConditionExpression": "attribute_not_exists(pk)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
+
+
+def _takes(table_name: str, holds: list[Hold], item: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "Update": {
+                "TableName": table_name,
+                "Key": hold.key,
+                # ADD, not SET a = a - n: valid even when the item is missing, so the condition decides.
+                "UpdateExpression": "ADD available :taken SET updated_at = :now",
+                "ConditionExpression": "attribute_exists(pk) AND available >= :units",
+                "ExpressionAttributeValues": {":units": hold.units, ":taken": -hold.units, ":now": item["updated_at"]},
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
-        takes = [
-            {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": hold.key,
-                    # ADD, not SET a = a - n: valid even when the item is missing, so the condition decides.
-                    "UpdateExpression": "ADD available :taken SET updated_at = :now",
-                    "ConditionExpression": "attribute_exists(pk) AND available >= :units",
-                    "ExpressionAttributeValues": {":units": hold.units, ":taken": -hold.units, ":now": item["updated_at"]},
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
+        for hold in holds
+    ]
+
+
+def _gives(table_name: str, holds: list[Hold], now: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "Update": {
+                "TableName": table_name,
+                "Key": hold.key,
+                "UpdateExpression": "ADD available :units SET updated_at = :now",
+                "ConditionExpression": "attribute_exists(pk)",
+                "ExpressionAttributeValues": {":units": hold.units, ":now": now},
             }
-            for hold in holds
-        ]
-        try:
-            self.table.meta.client.transact_write_items(TransactItems=[reservation, *takes])
-        except ClientError as error:
-            reasons = _cancellation_reasons(error)
-            if reasons[0].get("Code") == "ConditionalCheckFailed":
-                return Outcome(_deserialise(reasons[0]["Item"]), changed=False)
-            for reason, hold in zip(reasons[1:], holds, strict=True):
-                if reason.get("Code") == "ConditionalCheckFailed":
-                    if "Item" not in reason:
-                        raise InventoryNotFound(f"{hold.key['pk']} is not on sale") from None
-                    left = _deserialise(reason["Item"])["available"]
-                    raise SoldOut(f"{hold.key['pk']}: {hold.units} wanted, {left} left") from None
-            raise
-        return Outcome(item, changed=True)
-
-    def close(self, booking_id: str, holds: list[Hold], *, service: str, reference: str, open_status: str, closed_status: str) -> Outcome:
-        """Close an open reservation and give its inventory back, exactly once; with no reservation,
-        write a closed tombstone; with a closed one, do nothing. Safe to retry at any point."""
-        now = utc_now()
-        closed = {"status": closed_status, "updated_at": now, "closed_at": now}
-        if holds:
-            try:
-                self.table.meta.client.transact_write_items(
-                    TransactItems=[
-                        {
-                            "Update": {
-                                "TableName": self.table_name,
-                                "Key": reservation_key(booking_id),
-                                "UpdateExpression": "SET #status = :closed, updated_at = :now, closed_at = :now",
-                                "ConditionExpression": "#status = :open",
-                                "ExpressionAttributeNames": {"#status": "status"},
-                                "ExpressionAttributeValues": {":closed": closed_status, ":open": open_status, ":now": now},
-                            }
-                        },
-                        *(
-                            {
-                                "Update": {
-                                    "TableName": self.table_name,
-                                    "Key": hold.key,
-                                    "UpdateExpression": "ADD available :units SET updated_at = :now",
-                                    "ConditionExpression": "attribute_exists(pk)",
-                                    "ExpressionAttributeValues": {":units": hold.units, ":now": now},
-                                }
-                            }
-                            for hold in holds
-                        ),
-                    ]
-                )
-            except ClientError as error:
-                if _cancellation_reasons(error)[0].get("Code") != "ConditionalCheckFailed":
-                    raise
-            else:  # the transaction cannot return the item; everything in it is known
-                return Outcome({"booking_id": booking_id, "service": service, "reference": reference, **closed}, changed=True)
-        return self._close_or_tombstone(booking_id, service=service, open_status=open_status if not holds else None, closed=closed)
-
-    def _close_or_tombstone(self, booking_id: str, *, service: str, open_status: str | None, closed: dict[str, str]) -> Outcome:
-        # With inventory, an open reservation must close through the transaction above, never here.
-        condition = "attribute_not_exists(pk)" + (" OR #status = :open" if open_status else "")
-        values: dict[str, Any] = {
-            ":closed": closed["status"],
-            ":now": closed["updated_at"],
-            ":booking_id": booking_id,
-            ":service": service,
-            ":kind": "reservation",
-            ":true": True,
         }
-        if open_status:
-            values[":open"] = open_status
-        try:
-            response = self.table.update_item(
-                Key=reservation_key(booking_id),
-                UpdateExpression=(
-                    "SET #status = :closed, updated_at = :now, closed_at = :now, booking_id = :booking_id,"
-                    " service = :service, kind = :kind, created_at = if_not_exists(created_at, :now),"
-                    " tombstone = if_not_exists(tombstone, :true)"
-                ),
-                ConditionExpression=condition,
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as error:
-            existing = _existing_item(error)
-            if existing["status"] != closed["status"]:
-                # Opened between our transaction and this write (a reserve racing its compensation):
-                # the caller's retry will close it through the transaction.
-                raise ReservationChanged(f"booking {booking_id} was reserved while being compensated; retry") from None
-            return Outcome(existing, changed=False)
-        return Outcome(response["Attributes"], changed=True)
+        for hold in holds
+    ]
 
 
-def _cancellation_reasons(error: ClientError) -> list[dict[str, Any]]:
-    if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-        raise error
+def _close_own(table_name: str, key: dict[str, str], owner: Owner, open_status: str, closed: dict[str, str]) -> dict[str, Any]:
+    """Close the reservation only if it is still open and still the owner's (as read)."""
+    return {
+        "Update": {
+            "TableName": table_name,
+            "Key": key,
+            "UpdateExpression": "SET #status = :closed, updated_at = :now, closed_at = :now",
+            "ConditionExpression": "#status = :open AND request_fingerprint = :fingerprint AND execution_arn = :execution",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {
+                ":closed": closed["status"],
+                ":open": open_status,
+                ":now": closed["updated_at"],
+                ":fingerprint": owner.request_fingerprint,
+                ":execution": owner.execution_arn,
+            },
+        }
+    }
+
+
+def _reasons(error: ClientError) -> list[dict[str, Any]]:
     reasons: list[dict[str, Any]] = error.response.get("CancellationReasons", [])
     return reasons
 
 
-def _deserialise(raw: dict[str, Any]) -> dict[str, Any]:
-    return {name: _deserializer.deserialize(value) for name, value in raw.items()}
+def _reason(error: ClientError, position: int) -> str | None:
+    reasons = _reasons(error)
+    return reasons[position].get("Code") if len(reasons) > position else None
 
 
-def _existing_item(error: ClientError) -> dict[str, Any]:
-    """The item that made a conditional write fail; anything else is not ours to handle."""
-    if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException" or "Item" not in error.response:
-        raise error
-    return _deserialise(error.response["Item"])
+def _failed_condition_item(error: ClientError, position: int) -> dict[str, Any] | None:
+    """The item whose condition failed: of a single write (position 0), or of a transaction's item."""
+    if error_code(error) == "ConditionalCheckFailedException" and position == 0:
+        raw = error.response.get("Item")
+    elif error_code(error) == "TransactionCanceledException" and _reason(error, position) == "ConditionalCheckFailed":
+        raw = _reasons(error)[position].get("Item")
+    else:
+        return None
+    return {name: _deserializer.deserialize(value) for name, value in raw.items()} if raw else None

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -15,7 +12,10 @@ from pydantic import BaseModel
 
 from trip_saga import errors, faults
 from trip_saga.models import BookingRequest, StepResult
-from trip_saga.repository import Hold, ReservationRepository, inventory_key, reservation_key, utc_now
+from trip_saga.repository import Hold, Owner, ReservationRepository, inventory_key, reference_for, reservation_key, utc_now
+
+# A compensation's status when the item belongs to another request: it is left untouched.
+NOT_OWNED = "NOT_OWNED"
 
 
 class Service(StrEnum):
@@ -81,7 +81,7 @@ class Attempt:
     """Where a step runs: its request, the execution, the retry count, the Lambda context."""
 
     request: BookingRequest
-    execution_arn: str | None
+    execution_arn: str
     retry_count: int
     context: faults.Clock
 
@@ -91,40 +91,34 @@ def run_step(step: Step, attempt: Attempt, repository: ReservationRepository, *,
     fault = getattr(request.faults, step.fault_key) if faults_enabled else None
     faults.before_write(fault, step=step.state, business_error=step.fault, attempt=attempt.retry_count)
     spec = SERVICES[step.service]
-    details = _attribute(spec.details(request).model_dump())
-    fingerprint = _fingerprint(details)
-    reference = f"{spec.reference_prefix}-{fingerprint[:12].upper()}"
-    holds = spec.holds(request)
+    owner = Owner(request.fingerprint(), attempt.execution_arn)
     if step.compensates:
         outcome = repository.close(
-            request.booking_id,
-            holds,
-            service=step.service,
-            reference=reference,
-            open_status=spec.open_status,
-            closed_status=spec.closed_status,
+            request.booking_id, owner, service=step.service, open_status=spec.open_status, closed_status=spec.closed_status
         )
     else:
         now = utc_now()
+        holds = spec.holds(request)
         item = {
             **reservation_key(request.booking_id),
             "kind": "reservation",
             "booking_id": request.booking_id,
             "service": str(step.service),
             "status": spec.open_status,
-            "reference": reference,
+            "reference": reference_for(spec.reference_prefix, step.service, request.booking_id),
             "customer_id": request.customer.customer_id,
-            "details": details,
+            "details": _attribute(spec.details(request).model_dump(mode="json")),
             "units": [{"pk": hold.key["pk"], "units": hold.units} for hold in holds],
-            "request_fingerprint": fingerprint,
             "tombstone": False,
             "created_at": now,
             "updated_at": now,
-            **({"execution_arn": attempt.execution_arn} if attempt.execution_arn else {}),
+            **owner.attributes(),
         }
         outcome = repository.open(item, holds)
-        _check_is_ours(outcome.item, spec, request, fingerprint)
+        _check_is_ours(outcome.item, spec, request, owner)
     faults.after_write(fault, context=attempt.context, attempt=attempt.retry_count)
+    if not outcome.owned:
+        return StepResult(booking_id=request.booking_id, service=step.service, status=NOT_OWNED, reference=None, changed=False)
     return StepResult(
         booking_id=request.booking_id,
         service=step.service,
@@ -134,26 +128,19 @@ def run_step(step: Step, attempt: Attempt, repository: ReservationRepository, *,
     )
 
 
-def _check_is_ours(item: dict[str, Any], spec: ServiceSpec, request: BookingRequest, fingerprint: str) -> None:
-    """A reserve that found an item: the same request retried is fine, anything else is refused."""
+def _check_is_ours(item: dict[str, Any], spec: ServiceSpec, request: BookingRequest, owner: Owner) -> None:
+    """A reserve that found an item: the same request of the same execution retried is fine, anything
+    else is refused (without saying what the other request holds)."""
+    if not owner.owns(item):
+        raise errors.BookingConflict(f"booking {request.booking_id} already has a {item['service']} item that belongs to another request")
     if item["status"] == spec.closed_status:
         raise errors.BookingAlreadyCompensated(
             f"booking {request.booking_id} was already {spec.closed_status.lower()} at {item.get('closed_at')}"
         )
-    if item.get("request_fingerprint") != fingerprint:
-        raise errors.BookingConflict(f"booking {request.booking_id} already holds a {item['service']} reservation with other details")
 
 
 def _attribute(value: Any) -> Any:
-    """Model data as DynamoDB attribute values: dates as ISO strings, amounts as exact numbers."""
+    """Model data as DynamoDB attribute values: no nulls (amounts are strings with two places)."""
     if isinstance(value, dict):
         return {key: _attribute(inner) for key, inner in value.items() if inner is not None}
-    if isinstance(value, dt.date):
-        return value.isoformat()
     return value
-
-
-def _fingerprint(details: dict[str, Any]) -> str:
-    # Decimal('120.50') and the stored Decimal('120.5') must agree: normalise before hashing.
-    canonical = json.dumps(details, sort_keys=True, default=lambda number: str(Decimal(number).normalize()))
-    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -19,7 +19,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from contextlib import ExitStack, contextmanager, redirect_stdout
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -28,10 +28,13 @@ from urllib.parse import unquote
 
 import boto3
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 from moto import mock_aws
 from moto.core.botocore_stubber import MockRawResponse
+from moto.core.models import botocore_stubber
 
-from sagakit import asl, catalog, inventory
+from sagakit import asl, catalog, inventory, moto_fidelity
+from sagakit.aws_faults import FaultPlan, error_response
 from sagakit.paths import LAMBDAS
 from sagakit.saga_client import ExecutionReport, SagaClient
 from sagakit.settings import DEFAULTS, state_machine_settings
@@ -87,6 +90,41 @@ class ThreadEnviron(MutableMapping[str, str]):
             self._local.overlay = None
 
 
+class ThreadStdout(io.TextIOBase):
+    """sys.stdout as each thread sees it: a thread running a handler writes to that invocation's log
+    buffer (its function's log stream), every other thread to the real stdout."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self._local = threading.local()
+
+    def write(self, text: str) -> int:
+        buffer = getattr(self._local, "buffer", None)
+        return int((buffer or self.real).write(text))
+
+    def flush(self) -> None:
+        (getattr(self._local, "buffer", None) or self.real).flush()
+
+    @contextmanager
+    def capture(self) -> Iterator[io.StringIO]:
+        self._local.buffer = io.StringIO()
+        try:
+            yield self._local.buffer
+        finally:
+            self._local.buffer = None
+
+
+@dataclass
+class _Invocation:
+    """The handler invocation a thread is running: what the SDK-boundary hooks need to know."""
+
+    function: str  # deployed name
+    step: str  # the fault key of its step
+    booking_id: str
+    aws_faults: dict[str, str] | None
+    clock: VirtualClock
+
+
 class _Timedout(Exception):
     error_type = "Sandbox.Timedout"
 
@@ -106,9 +144,15 @@ def _stub(state: str) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     return handler
 
 
+def _fault_key(state: str) -> str:
+    from trip_saga.steps import STEPS
+
+    return STEPS[state].fault_key
+
+
 class VirtualClock:
-    """Time as a handler sees it: real time plus what it slept. Sleeping is instant, so a handler
-    that hangs past its timeout costs nothing here, yet is stopped as Lambda would stop it."""
+    """What a handler slept. A long sleep is instant, so a handler that hangs past its timeout costs
+    nothing here, yet is stopped as Lambda would stop it; short ones (backoff) really wait."""
 
     def __init__(self) -> None:
         self.slept = 0.0
@@ -126,14 +170,16 @@ class LocalContext:
     aws_request_id: str
     timeout: float
     clock: VirtualClock = field(default_factory=VirtualClock)
-    started: float = field(default_factory=time.monotonic)
+    # The function's own time: its thread's CPU time plus what it slept. Wall time would count the other
+    # handlers sharing this process's GIL, which on Lambda run on CPUs of their own.
+    started: float = field(default_factory=time.thread_time)
     memory_limit_in_mb: int = 256
     function_version: str = "$LATEST"
     log_group_name: str = ""
     log_stream_name: str = ""
 
     def elapsed(self) -> float:
-        return time.monotonic() - self.started + self.clock.slept
+        return time.thread_time() - self.started + self.clock.slept
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self.timeout - self.elapsed()) * 1000))
@@ -150,13 +196,13 @@ class LocalEngine:
         settings: Mapping[str, Any] | None = None,
         inventory_items: Mapping[str, list[dict[str, Any]]] | None = None,
         stub_handlers: bool = False,
+        transaction_conflicts: bool = True,
     ) -> None:
         self.prefix = prefix
         self.fault_injection = fault_injection
         self.settings = {**DEFAULT_SETTINGS, **(settings or {})}
         self.inventory_items = inventory_items if inventory_items is not None else inventory.inventory_items()
         self.function_timeout = float(DEFAULTS["lambda_timeout_seconds"])
-        self._clock = VirtualClock()  # the running handler's, under self._lock
         self.retry_sleeps: list[float] = []  # every retry interval the interpreter asked for, not slept
         self.invocations: list[tuple[str, str]] = []  # (function name, errorType or "") in call order
         self.logs: dict[str, list[str]] = {}  # function name -> its stdout lines (logs and EMF metrics)
@@ -166,9 +212,11 @@ class LocalEngine:
         self.dynamodb_seconds = 0.0  # of which spent in DynamoDB (moto) requests
         self._request_started = threading.local()
         self.stub_handlers = stub_handlers  # handlers that do nothing (but fail where asked): the benchmark's floor
-        self._running: tuple[int, str] | None = None  # (thread, function) being invoked, under self._lock
-        # One invocation at a time: DynamoDB serialises conflicting transactions, moto (its stand-in) does not.
-        self._lock = threading.Lock()
+        # Handlers run concurrently, as on Lambda; moto_fidelity gives moto DynamoDB's isolation and conflicts.
+        self.transaction_conflicts = transaction_conflicts
+        self.aws_faults = FaultPlan()  # AWS-level faults requested in `faults.aws`, injected at the SDK boundary
+        self._invocation = threading.local()
+        self._counters = threading.Lock()
         self._stack = ExitStack()
         self._functions: dict[str, tuple[catalog.Function, Callable[..., Any], dict[str, str]]] = {}
 
@@ -190,15 +238,24 @@ class LocalEngine:
         self._environ = ThreadEnviron(os.environ)
         stack.enter_context(mock.patch("os.environ", self._environ))
         stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
+        moto_fidelity.install(conflicts=self.transaction_conflicts)
         stack.enter_context(mock.patch(_RETRIER, SimpleNamespace(sleep=self.retry_sleeps.append)))
         if str(LAMBDAS) not in sys.path:
             sys.path.insert(0, str(LAMBDAS))
-        stack.enter_context(mock.patch("trip_saga.faults.time", SimpleNamespace(sleep=lambda seconds: self._clock.sleep(seconds))))
+        stack.enter_context(mock.patch("trip_saga.clock.sleep", self._sleep))
+        self._stdout = ThreadStdout(sys.stdout)
+        stack.enter_context(mock.patch("sys.stdout", self._stdout))
+        from trip_saga.observability import logger
+
+        previous_stream = logger.registered_handler.setStream(self._stdout)  # type: ignore[attr-defined]
+        stack.callback(logger.registered_handler.setStream, previous_stream)  # type: ignore[attr-defined]
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         events = boto3._get_default_session().events
         hook_id = f"trip-saga-local-{id(self)}"
         events.register_first("before-send.lambda.Invoke", self._answer_invoke, unique_id=hook_id)
         stack.callback(events.unregister, "before-send.lambda.Invoke", unique_id=hook_id)
+        events.register_first("before-send.dynamodb", self._inject_aws_fault, unique_id=f"{hook_id}-aws-faults")
+        stack.callback(events.unregister, "before-send.dynamodb", unique_id=f"{hook_id}-aws-faults")
         events.register("before-parameter-build.dynamodb", self._record_dynamodb_call, unique_id=f"{hook_id}-dynamodb")
         stack.callback(events.unregister, "before-parameter-build.dynamodb", unique_id=f"{hook_id}-dynamodb")
         for event, timer in (("before-call.dynamodb", self._start_request), ("after-call.dynamodb", self._end_request)):
@@ -298,10 +355,17 @@ class LocalEngine:
         event = json.loads(request.body or b"{}")
         request_id = str(uuid.uuid4())
         headers = {"x-amzn-RequestId": request_id, "X-Amz-Executed-Version": "$LATEST", "Content-Type": "application/json"}
-        with self._lock, self._environ.overlay(environment), self._log_stream(name):
-            self._running = (threading.get_ident(), name)
-            self._clock = VirtualClock()
-            context = LocalContext(name, self.function_arn(function), request_id, self.function_timeout, self._clock)
+        request_body = event.get("request") if isinstance(event, dict) else None
+        request_body = request_body if isinstance(request_body, dict) else {}
+        faults = request_body.get("faults")
+        faults = faults if isinstance(faults, dict) else {}
+        invocation = _Invocation(name, _fault_key(function.state), str(request_body.get("booking_id")), faults.get("aws"), VirtualClock())
+        with self._counters:
+            if sys.stdout is not self._stdout:  # someone (pytest's capture) replaced it since: wrap theirs
+                self._stdout.real, sys.stdout = sys.stdout, self._stdout
+        with self._environ.overlay(environment), self._stdout.capture() as log:
+            self._invocation.current = invocation
+            context = LocalContext(name, self.function_arn(function), request_id, self.function_timeout, invocation.clock)
             try:
                 started = time.perf_counter()
                 try:
@@ -320,44 +384,70 @@ class LocalEngine:
                     payload["requestId"] = request_id
                     payload["stackTrace"] = traceback.format_list(traceback.extract_tb(error.__traceback__))
             finally:
-                self._running = None
+                self._invocation.current = None
+                with self._counters:
+                    self.logs.setdefault(name, []).extend(log.getvalue().splitlines())
         return AWSResponse(request.url, 200, headers, MockRawResponse(json.dumps(payload)))
+
+    def _current(self) -> _Invocation | None:
+        """The invocation this thread runs (None on the engine's and the interpreter's own threads)."""
+        current: _Invocation | None = getattr(self._invocation, "current", None)
+        return current
+
+    def _sleep(self, seconds: float) -> None:
+        """trip_saga.clock.sleep in a handler: short waits (backoff, while other transactions finish) are
+        real; a long one (a handler hanging past its timeout) passes on the invocation's virtual clock."""
+        invocation = self._current()
+        if invocation is not None:
+            invocation.clock.sleep(seconds)
+        if invocation is None or seconds <= 1:
+            time.sleep(seconds)
+
+    def _inject_aws_fault(self, request: AWSPreparedRequest, event_name: str, **_: Any) -> AWSResponse | None:
+        """AWS-level faults (faults.aws) at the SDK boundary: DynamoDB's error responses, or a write that
+        lands while its response is slow or lost; the SDK then retries as it would on AWS."""
+        invocation = self._current()
+        if invocation is None or not invocation.aws_faults:
+            return None
+        operation = event_name.rsplit(".", 1)[-1]
+        kind = self.aws_faults.fault_for(
+            step=invocation.step, booking_id=invocation.booking_id, aws=invocation.aws_faults, operation=operation
+        )
+        if kind is None:
+            return None
+        if kind in ("slow", "lost"):
+            botocore_stubber(event_name=event_name, request=request)  # the write lands
+            if kind == "slow":
+                from trip_saga.aws import CLIENT_CONFIG
+
+                invocation.clock.sleep(float(CLIENT_CONFIG.read_timeout))
+                raise ReadTimeoutError(endpoint_url=request.url)
+            raise ConnectionClosedError(endpoint_url=request.url)
+        status, headers, body = error_response(kind, operation, json.loads(request.body or b"{}"))
+        return AWSResponse(request.url, status, headers, MockRawResponse(body))
 
     def _record_dynamodb_call(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         """Each DynamoDB request a handler makes, as the IAM actions it needs (a transaction needs its items')."""
-        running = self._running
-        if not running or running[0] != threading.get_ident():  # not the engine's own reads on another thread
+        invocation = self._current()
+        if invocation is None:  # the engine's own reads
             return
-        self.dynamodb_requests.append((running[1], model.name, len(params.get("TransactItems", [None]))))
-        if model.name == "TransactWriteItems":
-            for item in params["TransactItems"]:
-                for kind in item:
-                    self.dynamodb_calls.append((running[1], f"dynamodb:{_TRANSACT_ACTIONS[kind]}"))
-        else:
-            self.dynamodb_calls.append((running[1], f"dynamodb:{model.name}"))
+        with self._counters:
+            self.dynamodb_requests.append((invocation.function, model.name, len(params.get("TransactItems", [None]))))
+            if model.name == "TransactWriteItems":
+                for item in params["TransactItems"]:
+                    for kind in item:
+                        self.dynamodb_calls.append((invocation.function, f"dynamodb:{_TRANSACT_ACTIONS[kind]}"))
+            else:
+                self.dynamodb_calls.append((invocation.function, f"dynamodb:{model.name}"))
 
     def _start_request(self, **_: Any) -> None:
         self._request_started.at = time.perf_counter()
 
     def _end_request(self, **_: Any) -> None:
-        running, started = self._running, getattr(self._request_started, "at", None)
-        if running and running[0] == threading.get_ident() and started is not None:
-            self.dynamodb_seconds += time.perf_counter() - started
-
-    @contextmanager
-    def _log_stream(self, function_name: str) -> Iterator[None]:
-        """Capture what the function writes to stdout, as its CloudWatch log stream would."""
-        from trip_saga.observability import logger
-
-        buffer = io.StringIO()
-        handler = logger.registered_handler
-        previous = handler.setStream(buffer)  # type: ignore[attr-defined]
-        try:
-            with redirect_stdout(buffer):
-                yield
-        finally:
-            handler.setStream(previous)  # type: ignore[attr-defined]
-            self.logs.setdefault(function_name, []).extend(buffer.getvalue().splitlines())
+        started = getattr(self._request_started, "at", None)
+        if self._current() is not None and started is not None:
+            with self._counters:
+                self.dynamodb_seconds += time.perf_counter() - started
 
     def invoke(self, function_key: str, event: Mapping[str, Any]) -> dict[str, Any]:
         """Invoke one function the way any client would (through boto3's Lambda client)."""

@@ -10,7 +10,13 @@ import pytest
 from sagakit import asl, catalog, chaos
 from sagakit.engine import DEFAULT_SETTINGS
 
-LAMBDA_TRANSIENT = {"Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"}
+LAMBDA_TRANSIENT = {
+    "Lambda.ServiceException",
+    "Lambda.AWSLambdaException",
+    "Lambda.SdkClientException",
+    "Lambda.TooManyRequestsException",
+    "Lambda.ClientExecutionTimeoutException",
+}
 PAYLOAD = {"request.$": "$$.Execution.Input", "execution_arn.$": "$$.Execution.Id", "retry_count.$": "$$.State.RetryCount"}
 ALERT_TOPIC = "arn:aws:sns:eu-west-1:111122223333:alerts"
 FORWARD = ["ReserveFlight", "ReserveHotel", "ProcessPayment"]
@@ -65,12 +71,17 @@ def test_forward_tasks_retry_only_transient_faults_and_catch_into_the_chain(stat
 
 def test_invalid_requests_are_rejected_without_compensation(states: dict[str, Any]) -> None:
     first = states["ReserveFlight"]["Catch"][0]
-    assert first == {"ErrorEquals": ["InvalidBookingRequest", "BookingConflict"], "ResultPath": "$.error_info", "Next": "BookingRejected"}
+    # Runtime.UnmarshalError: Lambda's runtime could not even read the request (a number out of range).
+    assert first == {
+        "ErrorEquals": ["InvalidBookingRequest", "BookingConflict", "Runtime.UnmarshalError"],
+        "ResultPath": "$",  # the error replaces the input: a rejected input need not be a JSON object
+        "Next": "BookingRejected",
+    }
     assert states["BookingRejected"] == {
         "Type": "Fail",
         "Comment": states["BookingRejected"]["Comment"],
-        "ErrorPath": "$.error_info.Error",
-        "CausePath": "$.error_info.Cause",
+        "ErrorPath": "$.Error",
+        "CausePath": "$.Cause",
     }
 
 

@@ -130,7 +130,8 @@ def test_each_function_policy_names_only_its_own_table_and_the_catalog_actions()
 def test_catalog_actions_are_exactly_what_each_handler_calls() -> None:
     """Least privilege, measured: run every path and record each function's DynamoDB calls."""
     with LocalEngine(prefix="trip-saga-iam") as engine:
-        for faults in ({}, {"payment": "fail"}, {"flight": "fail"}):
+        # success; tombstones at every compensation; every compensation closing a real reservation or charge
+        for faults in ({}, {"flight": "fail"}, {"hotel": "fail"}, {"payment": "fail"}, {"payment": "timeout"}):
             engine.run(samples.booking_request(faults=faults or None))
         called: dict[str, set[str]] = {}
         for function, operation in engine.dynamodb_calls:

@@ -1,0 +1,106 @@
+"""Where moto differs from AWS in ways the saga depends on, make it behave as AWS does (both local
+engines install this): DynamoDB's isolation and transaction conflicts, and Step Functions' input limit.
+
+moto runs concurrent requests on one shared table object: a cancelled transaction restores a copy of
+the whole table taken when it began (undoing other requests' writes), and a scan can fail mid-way.
+DynamoDB instead makes every single-item write and every transaction atomic and isolated, and cancels
+a transaction that touches an item another transaction is writing (TransactionCanceledException,
+reason TransactionConflict), or rejects a single write to such an item (TransactionConflictException).
+
+`install()` gives moto that behaviour, and makes StartExecution refuse an input over 256 KiB
+(ValidationException), as Step Functions does, where moto would run it. Every request runs alone on
+the backend (one lock). A transaction's items stay in progress for a short commit window after it
+ran (DynamoDB's commit takes milliseconds; moto's is instant), and a write that arrives for one of
+them meanwhile gets DynamoDB's conflict error (with `conflicts=True`). Waiting in line for the lock
+does not count as in progress: that queue is moto's, not DynamoDB's."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from moto.dynamodb.responses import DynamoHandler
+from moto.stepfunctions.exceptions import ValidationException
+from moto.stepfunctions.responses import StepFunctionResponse
+
+from sagakit.aws_faults import WRITES, conflict_response
+
+_backend = threading.RLock()
+_registry = threading.Lock()
+_in_progress: dict[tuple[str, str], float] = {}  # (table, key as JSON) -> end of its transaction's commit window
+_settings: dict[str, Any] = {"conflicts": True, "window": 0.02}
+conflicts_returned = Counter[str]()  # operation -> conflict errors answered, since the process started
+_original: Callable[..., Any] | None = None
+_start_execution: Callable[..., Any] | None = None
+MAX_EXECUTION_INPUT = 262144  # bytes of UTF-8, Step Functions' limit
+
+
+def install(*, conflicts: bool = True, commit_window: float = 0.02) -> None:
+    """Idempotent; process-wide (moto's backends are process-wide too)."""
+    global _original, _start_execution
+    _settings.update(conflicts=conflicts, window=commit_window)
+    if _original is None:
+        _original = DynamoHandler.call_action
+        DynamoHandler.call_action = _isolated  # type: ignore[method-assign]
+    if _start_execution is None:
+        _start_execution = StepFunctionResponse.start_execution
+        StepFunctionResponse.start_execution = _limited_start_execution  # type: ignore[method-assign,assignment]
+
+
+def _limited_start_execution(response: StepFunctionResponse) -> Any:
+    assert _start_execution is not None
+    size = len((response._get_param("input") or "").encode())
+    if size > MAX_EXECUTION_INPUT:
+        constraint = f"Member must have length less than or equal to {MAX_EXECUTION_INPUT}"
+        raise ValidationException(f"1 validation error detected: Value at 'input' failed to satisfy constraint: {constraint}")
+    return _start_execution(response)
+
+
+def _item_keys(handler: DynamoHandler, operation: str, body: dict[str, Any]) -> list[tuple[str, str]]:
+    """The items a write touches, as (table, key)."""
+    if operation == "TransactWriteItems":
+        targets = [next(iter(action.values())) for action in body.get("TransactItems", [])]
+    elif operation in WRITES:
+        targets = [body]
+    else:
+        return []
+    keys = []
+    for target in targets:
+        table_name = target.get("TableName", "")
+        attributes = target.get("Key") or target.get("Item") or {}
+        try:
+            table = handler.dynamodb_backend.get_table(table_name)
+            names = [name for name in (table.hash_key_attr, table.range_key_attr) if name]
+        except Exception:  # noqa: BLE001 - an unknown table: moto answers that itself
+            names = sorted(attributes)
+        keys.append((table_name, json.dumps({name: attributes.get(name) for name in names}, sort_keys=True)))
+    return keys
+
+
+def _isolated(handler: DynamoHandler) -> Any:
+    assert _original is not None
+    operation = handler.get_endpoint_name(handler.headers) or ""
+    raw = handler.body
+    body = json.loads(raw) if isinstance(raw, str | bytes) and raw else {}
+    keys = _item_keys(handler, operation, body)
+    if _settings["conflicts"] and keys:
+        with _registry:
+            now = time.monotonic()
+            busy = [_in_progress.get(key, 0.0) > now for key in keys]
+        if any(busy):
+            conflicts_returned[operation] += 1
+            return conflict_response(operation, busy)
+    with _backend:
+        try:
+            return _original(handler)
+        finally:
+            if operation == "TransactWriteItems":
+                with _registry:
+                    now = time.monotonic()
+                    for stale in [key for key, until in _in_progress.items() if until <= now]:
+                        del _in_progress[stale]
+                    _in_progress.update(dict.fromkeys(keys, now + float(_settings["window"])))
