@@ -12,7 +12,7 @@ REQS := scripts/requirements
 
 WORKSPACE ?= local
 
-.PHONY: help demo test lint hcl scan fmt docs lock clean package package-local local-up local-down integration soak bench
+.PHONY: help demo test lint hcl scan fmt docs lock clean package package-local local-up local-down integration soak race bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -43,9 +43,14 @@ test: lint hcl scan package-local ## lint, HCL checks, checkov, every pytest sui
 bench: package-local ## measure saga time, DynamoDB requests, cold start, packaging, cost; writes docs/benchmarks.md
 	$(PY) scripts/bench.py
 
-N ?= 5000
+soak: N ?= 5000
 soak: $(STAMP) ## N random fault schedules (default 5000) through the local engine; ends with "<n> violations"
 	$(PY) scripts/soak.py -n $(N)
+
+race: N ?= 100
+race: S ?= 10
+race: package-local ## N bookings (default 100) racing for S seats (default 10) on the local workspace; prints "race: confirmed=…"
+	$(PY) scripts/workspace.py race --bookings $(N) --seats $(S)
 
 package: $(STAMP) ## build/lambda: byte-deterministic function zips and dependencies layer (what Terraform deploys)
 	$(PY) scripts/package.py --target lambda

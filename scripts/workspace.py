@@ -5,6 +5,7 @@
     python scripts/workspace.py down                            # make local-down
     python scripts/workspace.py status
     python scripts/workspace.py integration [--workspace NAME]  # make integration [WORKSPACE=NAME]
+    python scripts/workspace.py race [--bookings N] [--seats S]  # make race [N=100] [S=10]
 
 After `up`, point any AWS client at the endpoint it prints (AWS_ENDPOINT_URL), with any credentials.
 Its outputs, in the shape of `terraform output -json`, are in build/local-workspace/outputs.json.
@@ -23,8 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sagakit import workspace
 from sagakit.paths import ROOT
+from sagakit.race import RaceResult, run_race
 
 INTEGRATION_STATE = ROOT / "build" / "local-workspace-integration"
+RACE_STATE = ROOT / "build" / "local-workspace-race"
 
 
 def up(args: argparse.Namespace) -> int:
@@ -69,6 +72,29 @@ def integration(args: argparse.Namespace) -> int:
         workspace.stop(state_dir=INTEGRATION_STATE)
 
 
+def race(args: argparse.Namespace) -> int:
+    """N bookings race for S seats on the running local workspace, or on a fresh one (up, race, down)."""
+    try:
+        return _report_race(run_race(workspace.load("local").saga(), bookings=args.bookings, seats=args.seats))
+    except workspace.WorkspaceError:
+        pass
+    workspace.stop(state_dir=RACE_STATE)  # a leftover from an interrupted run
+    fresh = workspace.start(state_dir=RACE_STATE, ttl=1800, parent_pid=os.getpid())
+    try:
+        return _report_race(run_race(fresh.saga(), bookings=args.bookings, seats=args.seats))
+    finally:
+        workspace.stop(state_dir=RACE_STATE)
+
+
+def _report_race(result: RaceResult) -> int:
+    for problem in [*result.other, *result.capacity_violations]:
+        print(f"  {problem}")
+    print(f"{result.bookings} bookings for {result.seats} seats in {result.seconds:.1f}s")
+    print(result.line())
+    expected = (result.seats, result.bookings - result.seats, 0, True)
+    return 0 if (result.confirmed, result.sold_out, len(result.other), result.capacity_ok) == expected else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -82,6 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     suite.add_argument("--workspace", default="local", help="local (a fresh one, default) or a Terraform workspace name")
     suite.add_argument("pytest_args", nargs="*")
     suite.set_defaults(run=integration)
+    racing = commands.add_parser("race", help="N bookings racing for S seats on the local workspace (make race)")
+    racing.add_argument("--bookings", type=int, default=100)
+    racing.add_argument("--seats", type=int, default=10)
+    racing.set_defaults(run=race)
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))

@@ -30,7 +30,10 @@ from pathlib import Path
 from typing import Any
 
 RUNTIME_API = "/2018-06-01/runtime"
+WORKER_DIR = Path(__file__).resolve().parent / "worker"  # fault_context_runtime
 DEFAULT_CONCURRENCY = 10
+# Lambda allows 10 s of init; here many environments may start at once on two cores, so allow more.
+INIT_TIMEOUT_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class Throttled(Exception):
 class _Invocation:
     request_id: str
     event: bytes
-    deadline_ms: int
+    deadline_ms: int | None = None  # set when the runtime takes it
     done: threading.Event = field(default_factory=threading.Event)
     payload: bytes = b""
     function_error: str | None = None
@@ -103,7 +106,7 @@ class ExecutionEnvironment:
 
         code = _unpack(config.code, state_dir / "code" / hashlib.sha256(config.code).hexdigest()[:16])
         layers = [_unpack(layer, state_dir / "layers" / hashlib.sha256(layer).hexdigest()[:16]) for layer in config.layers]
-        path = [str(code), *(str(layer / "python") for layer in layers), str(runtime_dir)]
+        path = [str(code), *(str(layer / "python") for layer in layers), str(runtime_dir), str(WORKER_DIR)]
         log_dir = state_dir / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         self._log = (log_dir / f"{config.name}.log").open("ab")
@@ -129,7 +132,7 @@ class ExecutionEnvironment:
         }
         # -S: no site-packages of the interpreter running this, only what Lambda would have on the path.
         self._process = subprocess.Popen(
-            [sys.executable, "-S", "-m", "awslambdaric", config.handler],
+            [sys.executable, "-S", "-m", "fault_context_runtime", config.handler],  # awslambdaric, plus faults.aws
             cwd=code,
             env=environment,
             stdin=subprocess.DEVNULL,
@@ -143,16 +146,20 @@ class ExecutionEnvironment:
 
     def invoke(self, event: bytes) -> tuple[bytes, str | None]:
         request_id = str(uuid.uuid4())
-        deadline = time.time() + self.config.timeout
-        invocation = _Invocation(request_id, event, int(deadline * 1000))
+        invocation = _Invocation(request_id, event)
         self._invocations.put(invocation)
+        init_deadline = time.time() + INIT_TIMEOUT_SECONDS
         while not invocation.done.wait(0.02):
             if not self.alive:
                 if self.init_error is not None:
                     return self.init_error, "Unhandled"
                 status = self._process.returncode
                 return _error("Runtime.ExitError", f"RequestId: {request_id} Error: Runtime exited with error: exit status {status}")
-            if time.time() > deadline:
+            # As on Lambda, the timeout runs from when the runtime takes the invocation: init does not count.
+            if invocation.deadline_ms is None and time.time() > init_deadline:
+                self.close()
+                return _error("Runtime.InitError", f"RequestId: {request_id} Error: init did not finish in {INIT_TIMEOUT_SECONDS}s")
+            if invocation.deadline_ms is not None and time.time() * 1000 > invocation.deadline_ms:
                 self.close()  # Lambda discards an environment whose invocation timed out
                 return _error("Sandbox.Timedout", f"RequestId: {request_id} Error: Task timed out after {self.config.timeout:.2f} seconds")
         return invocation.payload, invocation.function_error
@@ -170,6 +177,7 @@ class ExecutionEnvironment:
     # -- the Runtime API, called from the worker -----------------------------------------------------
     def next_invocation(self) -> _Invocation:
         self._current = self._invocations.get()
+        self._current.deadline_ms = int((time.time() + self.config.timeout) * 1000)
         return self._current
 
     def finish(self, request_id: str, payload: bytes, function_error: str | None) -> bool:

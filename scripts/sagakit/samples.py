@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from trip_saga.models import Faults
+from trip_saga.models import AwsFaults
 
-STEP_FAULT_KEYS = tuple(Faults.model_fields)  # flight, hotel, payment, refund, cancel_hotel, cancel_flight
+STEP_FAULT_KEYS = tuple(AwsFaults.model_fields)  # flight, hotel, payment, refund, cancel_hotel, cancel_flight
 
 
 def booking_request(booking_id: str | None = None, *, faults: dict[str, str] | None = None) -> dict[str, Any]:

@@ -10,11 +10,13 @@ after --ttl seconds, when --parent-pid exits, or on SIGTERM / SIGINT, and takes 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import os
 import re
 import signal
+import socket
 import sys
 import threading
 import time
@@ -24,6 +26,7 @@ from typing import Any
 from urllib.parse import unquote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lambdas"))
 
 from moto.awslambda.models import lambda_backends
 from moto.core.config import default_user_config
@@ -31,7 +34,11 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
+from sagakit import catalog, moto_fidelity
+from sagakit.aws_faults import FaultPlan, error_response
 from sagakit.lambda_runtime import FunctionConfig, InvokeResult, LocalLambdaService
+from trip_saga.aws import CLIENT_CONFIG
+from trip_saga.steps import STEPS
 
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
 CREDENTIAL_REGION = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
@@ -63,12 +70,21 @@ def function_config(region: str, name_or_arn: str) -> FunctionConfig:
     )
 
 
+def fault_key_of(function_name: str) -> str:
+    """The step key (in `faults.aws`) of a deployed function, `<prefix>-<catalog key>`."""
+    function = next(f for f in catalog.load().functions if function_name.endswith(f"-{f.key}"))
+    return STEPS[function.state].fault_key
+
+
 class LambdaInvokeMiddleware:
     def __init__(self, app: Any, service: LocalLambdaService) -> None:
         self.app = app
         self.service = service
+        self.aws_faults = FaultPlan()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if "HTTP_X_SAGA_FAULT_CONTEXT" in environ and environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return self._dynamodb_with_faults(environ, start_response)
         match = INVOKE_PATH.match(environ.get("PATH_INFO", ""))
         if environ["REQUEST_METHOD"] != "POST" or not match:
             return self.app(environ, start_response)  # type: ignore[no-any-return]
@@ -87,6 +103,31 @@ class LambdaInvokeMiddleware:
             threading.Thread(target=self.service.invoke, args=(config, event), daemon=True).start()
             return self._respond(start_response, InvokeResult(202, {}, b""))
         return self._respond(start_response, self.service.invoke(config, event))
+
+    def _dynamodb_with_faults(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """A DynamoDB request from a function whose invocation asked for AWS-level faults (sagakit.aws_faults)."""
+        context = json.loads(environ["HTTP_X_SAGA_FAULT_CONTEXT"])
+        operation = environ["HTTP_X_AMZ_TARGET"].rsplit(".", 1)[-1]
+        raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(raw)
+        kind = self.aws_faults.fault_for(
+            step=fault_key_of(context["function"]), booking_id=context["booking_id"], aws=context["aws"], operation=operation
+        )
+        if kind is None:
+            return self.app(environ, start_response)  # type: ignore[no-any-return]
+        if kind in ("slow", "lost"):
+            answered: dict[str, Any] = {}
+            body = b"".join(self.app(environ, lambda status, headers, *_: answered.update(status=status, headers=headers)))
+            if kind == "lost":  # the write landed; the connection drops before the response
+                environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+                return []
+            time.sleep(float(CLIENT_CONFIG.read_timeout) + 0.5)  # the write landed; the answer comes too late
+            start_response(answered["status"], answered["headers"])
+            return [body]
+        status, headers, body = error_response(kind, operation, json.loads(raw or b"{}"))
+        reasons = {400: "Bad Request", 500: "Internal Server Error"}
+        start_response(f"{status} {reasons[status]}", [*headers.items(), ("Content-Length", str(len(body)))])
+        return [body]
 
     @staticmethod
     def _respond(start_response: StartResponse, result: InvokeResult) -> Iterable[bytes]:
@@ -108,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     default_user_config["stepfunctions"]["execute_state_machine"] = True
+    moto_fidelity.install(conflicts=True)  # DynamoDB's isolation and conflicts; Step Functions' input limit
     args.state_dir.mkdir(parents=True, exist_ok=True)
 
     # Bind first: the port must be known before anything (workers, the interpreter) calls back.

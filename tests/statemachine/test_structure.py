@@ -61,10 +61,13 @@ def test_every_task_invokes_its_function_through_lambda_invoke(states: dict[str,
 @pytest.mark.parametrize("name", FORWARD)
 def test_forward_tasks_retry_only_transient_faults_and_catch_into_the_chain(states: dict[str, Any], name: str) -> None:
     state = states[name]
-    (retry,) = state["Retry"]
-    assert set(retry["ErrorEquals"]) == LAMBDA_TRANSIENT | {"DependencyUnavailable"}  # business errors are never retried
-    assert retry["MaxAttempts"] == chaos.FORWARD_RETRIES
-    assert retry["BackoffRate"] > 1 and retry["JitterStrategy"] == "FULL" and retry["MaxDelaySeconds"] > 0
+    throttled, transient = state["Retry"]
+    # A throttled invocation never ran: it is retried longer, so a burst of bookings is not rolled back for it.
+    assert throttled["ErrorEquals"] == ["Lambda.TooManyRequestsException"] and throttled["MaxAttempts"] > chaos.FORWARD_RETRIES
+    assert set(transient["ErrorEquals"]) == LAMBDA_TRANSIENT - {"Lambda.TooManyRequestsException"} | {"DependencyUnavailable"}
+    assert transient["MaxAttempts"] == chaos.FORWARD_RETRIES  # business errors are never retried
+    for retry in (throttled, transient):
+        assert retry["BackoffRate"] > 1 and retry["JitterStrategy"] == "FULL" and retry["MaxDelaySeconds"] > 0
     catch_all = state["Catch"][-1]
     assert catch_all == {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error_info", "Next": ENTRY[name]}
 
