@@ -7,6 +7,10 @@ python scripts/book.py                           # a booking that succeeds
 python scripts/book.py --inject payment=fail     # payment fails: refund, cancel hotel, cancel flight
 python scripts/book.py --json --inject hotel=fail
 python scripts/book.py --request my-booking.json # your own request (JSON file, or - for stdin)
+python scripts/book.py --inject flight=conflict:3  # AWS-level faults at the SDK boundary (local engines only)
+
+Exit status: 0 booked, 1 not booked (the saga failed or was rejected), 2 a usage or request-file error,
+3 the booking id was submitted before with other details (nothing booked).
 """
 
 from __future__ import annotations
@@ -26,18 +30,57 @@ from rich.table import Table
 
 from sagakit import samples, workspace
 from sagakit.engine import LocalEngine
-from sagakit.saga_client import ExecutionReport
-from trip_saga.faults import FAULT_PATTERN
+from sagakit.saga_client import ExecutionReport, ResubmissionConflict
+from trip_saga.faults import AWS_FAULT_PATTERN, FAULT_PATTERN
+from trip_saga.models import BOOKING_ID_PATTERN
+
+CONFLICT_EXIT = 3  # the booking id was submitted before with other details
 
 
 def parse_injection(text: str) -> tuple[str, str]:
     step, _, fault = text.partition("=")
-    if step not in samples.STEP_FAULT_KEYS or not re.fullmatch(FAULT_PATTERN, fault):
+    if step not in samples.STEP_FAULT_KEYS or not (re.fullmatch(FAULT_PATTERN, fault) or re.fullmatch(AWS_FAULT_PATTERN, fault)):
         raise argparse.ArgumentTypeError(
             f"expected STEP=FAULT with STEP in {', '.join(samples.STEP_FAULT_KEYS)} and FAULT one of fail, timeout, permanent,"
-            f" transient:N (N 1-9); got {text!r}"
+            f" transient:N, or an AWS fault conflict:N, throttle:N, throughput:N, internal:N, slow:N, lost:N (N 1-9); got {text!r}"
         )
     return step, fault
+
+
+def parse_booking_id(text: str) -> str:
+    if not re.fullmatch(BOOKING_ID_PATTERN, text):
+        raise argparse.ArgumentTypeError(
+            f"a booking id is 1-64 characters of A-Z a-z 0-9 _ - starting with a letter or digit; got {text!r}"
+        )
+    return text
+
+
+def read_request(path: Path) -> dict[str, Any]:
+    """The request file as a JSON object, or one line saying what is wrong with it."""
+    try:
+        request = json.loads(sys.stdin.read() if str(path) == "-" else path.read_text())
+    except OSError as error:
+        raise RequestFileError(f"--request {path}: {error.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise RequestFileError(f"--request {path}: not JSON ({error})") from None
+    if not isinstance(request, dict):
+        raise RequestFileError(f"--request {path}: a booking request is a JSON object, not {type(request).__name__}")
+    return request
+
+
+class RequestFileError(Exception):
+    pass
+
+
+def with_faults(request: dict[str, Any], injections: list[tuple[str, str]]) -> dict[str, Any]:
+    """Handler faults go in `faults`, AWS-level faults in `faults.aws`."""
+    faults = dict(request.get("faults") or {})
+    for step, fault in injections:
+        if re.fullmatch(AWS_FAULT_PATTERN, fault):
+            faults["aws"] = {**faults.get("aws", {}), step: fault}
+        else:
+            faults[step] = fault
+    return {**request, "faults": faults} if faults else request
 
 
 def to_json(value: Any) -> Any:
@@ -82,7 +125,7 @@ def original_error(cause: str | None) -> str | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--booking-id", help="default: a fresh trip-<random> id")
+    parser.add_argument("--booking-id", type=parse_booking_id, help="default: a fresh trip-<random> id")
     parser.add_argument("--request", type=Path, help="a JSON booking request (file path, or - for stdin)")
     parser.add_argument("--inject", action="append", type=parse_injection, default=[], metavar="STEP=FAULT", help="repeatable")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the readable view")
@@ -91,23 +134,31 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.request:
-        request = json.loads(sys.stdin.read() if str(args.request) == "-" else args.request.read_text())
+        try:
+            request = read_request(args.request)
+        except RequestFileError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        if args.booking_id:
+            request["booking_id"] = args.booking_id
     else:
         request = samples.booking_request(args.booking_id)
-    if args.inject:
-        request["faults"] = {**request.get("faults", {}), **dict(args.inject)}
+    request = with_faults(request, args.inject)
     if args.print_request:
         print(json.dumps(request, indent=2))
         return 0
 
-    if args.workspace:
-        try:
+    try:
+        if args.workspace:
             report = workspace.load(args.workspace).saga().run(request, timeout=600)
-        except workspace.WorkspaceError as error:
-            parser.error(str(error))
-    else:
-        with LocalEngine() as engine:
-            report = engine.run(request)
+        else:
+            with LocalEngine() as engine:
+                report = engine.run(request)
+    except workspace.WorkspaceError as error:
+        parser.error(str(error))
+    except ResubmissionConflict as conflict:
+        print(f"conflict: {conflict}", file=sys.stderr)
+        return CONFLICT_EXIT
     if args.json:
         print(json.dumps(report.as_json(), default=to_json, indent=2))
     else:

@@ -29,7 +29,8 @@ from trip_saga.errors import InvalidBookingRequest
 from trip_saga.faults import AWS_FAULT_PATTERN, FAULT_PATTERN
 
 # Booking ids name the Step Functions execution (at most 80 characters of [A-Za-z0-9_-]).
-BookingId = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+BOOKING_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+BookingId = Annotated[str, StringConstraints(strict=True, pattern=BOOKING_ID_PATTERN)]
 Identifier = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
 AirportCode = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{3}$")]
 # Names are free text, but not control, bidi-override or zero-width characters (spoofing); lone

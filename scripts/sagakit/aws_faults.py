@@ -49,7 +49,13 @@ class FaultPlan:
 
     def __init__(self) -> None:
         self._counts: Counter[tuple[str, str, str]] = Counter()
+        self._limits: dict[tuple[str, str, str], int] = {}
         self._lock = threading.Lock()
+
+    def injected(self, *, booking_id: str, step: str, kind: str) -> int:
+        """How many requests of the booking's step this plan has failed with `kind` so far."""
+        with self._lock:
+            return min(self._counts[(booking_id, step, kind)], self._limits.get((booking_id, step, kind), 0))
 
     def fault_for(self, *, step: str, booking_id: str, aws: Mapping[str, str] | None, operation: str) -> str | None:
         spec = (aws or {}).get(step)
@@ -59,6 +65,7 @@ class FaultPlan:
         if kind in WRITE_ONLY and operation not in WRITES:
             return None
         with self._lock:
+            self._limits[(booking_id, step, kind)] = int(count)
             self._counts[(booking_id, step, kind)] += 1
             return kind if self._counts[(booking_id, step, kind)] <= int(count) else None
 

@@ -217,6 +217,8 @@ class LocalEngine:
         self.aws_faults = FaultPlan()  # AWS-level faults requested in `faults.aws`, injected at the SDK boundary
         self._invocation = threading.local()
         self._counters = threading.Lock()
+        self._running = 0
+        self.peak_concurrency = 0  # the most handler invocations that ran at once
         self._stack = ExitStack()
         self._functions: dict[str, tuple[catalog.Function, Callable[..., Any], dict[str, str]]] = {}
 
@@ -352,6 +354,7 @@ class LocalEngine:
         if name not in self._functions:
             return None  # another engine's function (or moto's own Lambda): not ours to answer
         function, handler, environment = self._functions[name]
+        moto_fidelity.answered(request)
         event = json.loads(request.body or b"{}")
         request_id = str(uuid.uuid4())
         headers = {"x-amzn-RequestId": request_id, "X-Amz-Executed-Version": "$LATEST", "Content-Type": "application/json"}
@@ -363,6 +366,8 @@ class LocalEngine:
         with self._counters:
             if sys.stdout is not self._stdout:  # someone (pytest's capture) replaced it since: wrap theirs
                 self._stdout.real, sys.stdout = sys.stdout, self._stdout
+            self._running += 1
+            self.peak_concurrency = max(self.peak_concurrency, self._running)
         with self._environ.overlay(environment), self._stdout.capture() as log:
             self._invocation.current = invocation
             context = LocalContext(name, self.function_arn(function), request_id, self.function_timeout, invocation.clock)
@@ -386,6 +391,7 @@ class LocalEngine:
             finally:
                 self._invocation.current = None
                 with self._counters:
+                    self._running -= 1
                     self.logs.setdefault(name, []).extend(log.getvalue().splitlines())
         return AWSResponse(request.url, 200, headers, MockRawResponse(json.dumps(payload)))
 
@@ -417,6 +423,7 @@ class LocalEngine:
             return None
         if kind in ("slow", "lost"):
             botocore_stubber(event_name=event_name, request=request)  # the write lands
+            moto_fidelity.answered(request)
             if kind == "slow":
                 from trip_saga.aws import CLIENT_CONFIG
 
@@ -424,6 +431,7 @@ class LocalEngine:
                 raise ReadTimeoutError(endpoint_url=request.url)
             raise ConnectionClosedError(endpoint_url=request.url)
         status, headers, body = error_response(kind, operation, json.loads(request.body or b"{}"))
+        moto_fidelity.answered(request)
         return AWSResponse(request.url, status, headers, MockRawResponse(body))
 
     def _record_dynamodb_call(self, model: Any, params: dict[str, Any], **_: Any) -> None:

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from moto.core.botocore_stubber import BotocoreStubber
 from moto.dynamodb.responses import DynamoHandler
 from moto.stepfunctions.exceptions import ValidationException
 from moto.stepfunctions.responses import StepFunctionResponse
@@ -36,12 +37,14 @@ _settings: dict[str, Any] = {"conflicts": True, "window": 0.02}
 conflicts_returned = Counter[str]()  # operation -> conflict errors answered, since the process started
 _original: Callable[..., Any] | None = None
 _start_execution: Callable[..., Any] | None = None
+_stub: Callable[..., Any] | None = None
+ANSWERED = "saga_answered"  # set on a request that a hook ahead of moto's stub has answered
 MAX_EXECUTION_INPUT = 262144  # bytes of UTF-8, Step Functions' limit
 
 
 def install(*, conflicts: bool = True, commit_window: float = 0.02) -> None:
     """Idempotent; process-wide (moto's backends are process-wide too)."""
-    global _original, _start_execution
+    global _original, _start_execution, _stub
     _settings.update(conflicts=conflicts, window=commit_window)
     if _original is None:
         _original = DynamoHandler.call_action
@@ -49,6 +52,21 @@ def install(*, conflicts: bool = True, commit_window: float = 0.02) -> None:
     if _start_execution is None:
         _start_execution = StepFunctionResponse.start_execution
         StepFunctionResponse.start_execution = _limited_start_execution  # type: ignore[method-assign,assignment]
+    if _stub is None:
+        # botocore runs every before-send hook and keeps the first answer: without this, moto would still
+        # perform a request that an earlier hook (a Lambda stand-in, an injected fault) already answered.
+        _stub = BotocoreStubber.__call__
+        BotocoreStubber.__call__ = _unless_answered  # type: ignore[method-assign,assignment]
+
+
+def answered(request: Any) -> None:
+    """Mark a request as answered by a hook ahead of moto's stub, so that moto leaves it alone."""
+    setattr(request, ANSWERED, True)
+
+
+def _unless_answered(stubber: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> Any:
+    assert _stub is not None
+    return None if getattr(request, ANSWERED, False) else _stub(stubber, event_name, request, **kwargs)
 
 
 def _limited_start_execution(response: StepFunctionResponse) -> Any:

@@ -15,6 +15,25 @@ import boto3
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 
 
+class ResubmissionConflict(Exception):
+    """The booking id was submitted before with other details: this request was not booked."""
+
+    def __init__(self, booking_id: str, execution_arn: str) -> None:
+        super().__init__(f"booking {booking_id} was submitted before with other details; this request was not booked ({execution_arn})")
+        self.booking_id, self.execution_arn = booking_id, execution_arn
+
+
+def _fingerprint(request: Any) -> str:
+    """What identifies a booking (the domain's fingerprint), or the raw JSON of a request it refuses."""
+    from trip_saga.errors import InvalidBookingRequest
+    from trip_saga.models import BookingRequest, parse_model
+
+    try:
+        return parse_model(request, BookingRequest).fingerprint()
+    except InvalidBookingRequest:
+        return json.dumps(request, sort_keys=True)
+
+
 @dataclass(frozen=True)
 class ExecutionReport:
     booking_id: str
@@ -63,11 +82,16 @@ class SagaClient:
         return arn
 
     def submit(self, request: Mapping[str, Any]) -> tuple[str, bool]:
-        """Start the booking's saga, or find the one it already has: (execution ARN, already submitted)."""
+        """Start the booking's saga, or find the one it already has: (execution ARN, already submitted).
+        A booking id already submitted with other details is a ResubmissionConflict: never booked."""
         try:
             return self.start(request), False
         except self.sfn.exceptions.ExecutionAlreadyExists:
-            return self.execution_arn(str(request["booking_id"])), True
+            arn = self.execution_arn(str(request["booking_id"]))
+            existing = json.loads(self.sfn.describe_execution(executionArn=arn)["input"])
+            if _fingerprint(existing) != _fingerprint(request):
+                raise ResubmissionConflict(str(request["booking_id"]), arn) from None
+            return arn, True
 
     def execution_arn(self, name: str) -> str:
         return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"

@@ -9,6 +9,7 @@ import pytest
 
 from sagakit import inventory, recovery
 from sagakit.engine import DEFAULT_SETTINGS, LocalEngine
+from sagakit.saga_client import ResubmissionConflict
 
 COMPENSATION_PATHS = {
     "flight": ["ReserveFlight", "CancelFlight", "SagaFailed"],
@@ -145,10 +146,13 @@ def test_submitting_a_booking_again_reports_its_existing_execution(engine: Local
     request = request_for()
     first = engine.run(request)
     again = engine.run(request)
-    changed = engine.run({**request, "payment": {**request["payment"], "amount": "5.00"}})
+    same_booking = engine.run({**request, "payment": {**request["payment"], "amount": 1249.9}})  # the same amount, as a number
+    with pytest.raises(ResubmissionConflict, match="submitted before with other details"):
+        engine.run({**request, "payment": {**request["payment"], "amount": "5.00"}})
 
-    assert (first.resubmitted, again.resubmitted, changed.resubmitted) == (False, True, True)
-    assert first.execution_arn == again.execution_arn == changed.execution_arn
+    assert (first.resubmitted, again.resubmitted, same_booking.resubmitted) == (False, True, True)
+    assert first.execution_arn == again.execution_arn == same_booking.execution_arn
     assert again.path == first.path and again.items == first.items  # the same saga, not a second one
+    assert engine.items(request["booking_id"]) == first.items  # the conflicting request changed nothing
     names = [e["name"] for e in engine.sfn.list_executions(stateMachineArn=engine.state_machine_arn)["executions"]]
     assert names.count(request["booking_id"]) == 1

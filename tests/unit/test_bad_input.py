@@ -27,7 +27,12 @@ INVALID: list[tuple[str, st.SearchStrategy[Any]]] = [
     ("customer.customer_id", st.one_of(NOT_A_STRING, st.just(""), st.just("x" * 65))),
     (
         "customer.name",
-        st.one_of(NOT_A_STRING, st.just(""), st.text(min_size=101, max_size=120, alphabet="ab"), ODD.map(lambda c: f"Ada{c}Lovelace")),
+        st.one_of(
+            NOT_A_STRING,
+            st.sampled_from(["", "   ", " Ada", "Ada "]),
+            st.text(min_size=101, max_size=120, alphabet="ab"),
+            ODD.map(lambda c: f"Ada{c}Lovelace"),
+        ),
     ),
     (
         "customer.email",
@@ -35,7 +40,10 @@ INVALID: list[tuple[str, st.SearchStrategy[Any]]] = [
     ),
     ("flight.flight_number", st.one_of(NOT_A_STRING, st.just("lh123"), st.just("LH12345"), st.just("L1"))),
     ("flight.origin", st.one_of(NOT_A_STRING, st.just("fra"), st.just("FRAN"), ODD.map(lambda c: f"FR{c}"))),
-    ("flight.departure_date", st.one_of(BAD_DATES, st.just(None), st.just(20270514))),
+    (
+        "flight.departure_date",
+        st.one_of(BAD_DATES, st.sampled_from([None, 20270514, 1800000000, "2027-05-14T00:00:00", "2027-05-14 ", "\uff12027-05-14"])),
+    ),
     ("flight.passengers", st.one_of(NOT_AN_INT, st.integers(max_value=0), st.integers(min_value=10))),
     ("hotel.check_in", BAD_DATES),
     ("hotel.rooms", st.one_of(NOT_AN_INT, st.integers(max_value=0), st.integers(min_value=10))),
@@ -48,6 +56,9 @@ INVALID: list[tuple[str, st.SearchStrategy[Any]]] = [
             st.just("NaN"),
             st.just("Infinity"),
             st.just("12,50"),
+            # one canonical form: no other scripts' digits, separators, whitespace, exponents, extra places
+            st.sampled_from(["\uff11\uff12.50", "\u0661\u0662.50", "1_000", " 12.50", "12.50 ", "1e3", "+12.50", "012.50", "12."]),
+            st.sampled_from([10.125, 1e16, 1e-3, float("inf"), -0.0]),
             st.booleans(),
             st.none(),
             st.just([1]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from sagakit.paths import ROOT
 
@@ -44,3 +45,30 @@ def test_demo_prints_one_success_and_three_rollbacks() -> None:
     rows = [line for line in result.stdout.splitlines() if line.startswith("│ ") and ("fails" in line or "success" in line)]
     assert len([r for r in rows if "SUCCEEDED" in r]) == 1
     assert len([r for r in rows if "FAILED (SagaFailed)" in r]) == 3
+
+
+def test_book_prints_amounts_as_stored() -> None:
+    result = run("scripts/book.py", "--json")
+    assert '"amount": "1249.90"' in result.stdout
+
+
+def test_book_refuses_an_empty_or_invalid_booking_id() -> None:
+    for booking_id in ("", "has space", "x" * 65):
+        result = run("scripts/book.py", "--booking-id", booking_id)
+        assert result.returncode == 2
+        assert "a booking id is 1-64 characters" in result.stderr
+
+
+def test_book_names_the_problem_with_a_request_file_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "broken.json").write_text('{"booking_id": ')
+    (tmp_path / "list.json").write_text("[1, 2]")
+    cases = {
+        str(tmp_path / "missing.json"): "No such file or directory",
+        str(tmp_path / "broken.json"): "not JSON",
+        str(tmp_path / "list.json"): "a booking request is a JSON object, not list",
+    }
+    for path, problem in cases.items():
+        result = run("scripts/book.py", "--request", path)
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines() == [f"error: --request {path}: {result.stderr.split(': ', 2)[2].strip()}"]
+        assert problem in result.stderr

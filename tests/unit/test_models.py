@@ -68,3 +68,26 @@ def test_invalid_request_names_the_field(path: str, value: Any, field: str) -> N
         parse_model(with_change(path, value), BookingRequest)
     named = [part.split(":")[0] for part in str(raised.value).split("; ")]
     assert field in named, str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [("1249.90", "1249.90"), ("1249.9", "1249.90"), (1249.9, "1249.90"), (1250, "1250.00"), (1250.0, "1250.00"), ("0.05", "0.05")],
+)
+def test_an_amount_has_one_canonical_form_whether_sent_as_string_or_number(sent: Any, stored: str) -> None:
+    request = parse_model(with_change("payment.amount", sent), BookingRequest)
+    assert request.model_dump(mode="json")["payment"]["amount"] == stored
+
+
+def test_the_fingerprint_is_the_whole_request_in_canonical_form_without_faults() -> None:
+    base = parse_model(with_change("payment.amount", "1249.90"), BookingRequest)
+    assert parse_model(with_change("payment.amount", 1249.9), BookingRequest).fingerprint() == base.fingerprint()
+    assert parse_model(with_change("faults", {"payment": "fail"}), BookingRequest).fingerprint() == base.fingerprint()
+    for path, value in [("customer.email", "ada@example.org"), ("hotel.rooms", 2), ("payment.amount", "1249.91"), ("booking_id", "b-2")]:
+        assert parse_model(with_change(path, value), BookingRequest).fingerprint() != base.fingerprint(), path
+
+
+def test_a_request_over_step_functions_limit_is_refused_by_name() -> None:
+    request = with_change("customer.notes", "x" * (256 * 1024))
+    with pytest.raises(InvalidBookingRequest, match=r"at most 262144"):
+        parse_model(request, BookingRequest)
