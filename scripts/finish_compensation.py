@@ -21,11 +21,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workspace", required=True, metavar="local|NAME")
     parser.add_argument("--booking-id", required=True)
+    parser.add_argument("--execution-arn", help="the failed execution, if it was not named after the booking id")
     args = parser.parse_args(argv)
     try:
         target = workspace.load(args.workspace)
         saga = target.saga()
-        finished = recovery.finish_compensations(saga, target.client("lambda"), target.outputs["function_names"], args.booking_id)
+        finished = recovery.finish_compensations(
+            saga, target.client("lambda"), target.outputs["function_names"], args.booking_id, args.execution_arn
+        )
     except (workspace.WorkspaceError, recovery.RecoveryError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""`make soak N=5000`: many more random fault schedules than CI runs, through the local engine, in
-parallel jobs. Prints the counts per fault kind and per outcome, then the violations, ending with
-"<n> violations". Exit status 1 if there are any."""
+"""`make soak N=5000`: many more random fault schedules than CI runs (executions: alone or racing on
+shared inventory, with handler and AWS-level faults, sometimes with a rival execution), through the
+local engine, in parallel jobs. Prints the counts per fault kind and per outcome, then the violations,
+ending with "<n> violations". Exit status 1 if there are any."""
 
 from __future__ import annotations
 
@@ -18,26 +19,31 @@ from rich.console import Console
 from rich.table import Table
 
 from sagakit.engine import LocalEngine
-from sagakit.schedules import Schedule, Tally, run_schedule, schedules
+from sagakit.schedules import Batch, Tally, batches, run_batch
 
-CHUNK = 250  # schedules per engine: moto copies every table on each transaction, so keep tables small
+CHUNK = 250  # executions per engine: moto copies every table on each transaction, so keep tables small
 
 
 def run_chunk(engine: LocalEngine, count: int, shard: int, tally: Tally) -> None:
-    @settings(max_examples=count, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    @given(schedules(shard))
-    def soak(schedule: Schedule) -> None:
-        outcome, problems = run_schedule(engine, schedule)
-        tally.add(schedule, outcome, problems)
+    target = tally.runs + count
 
-    soak()
+    @settings(max_examples=max(1, count // 2), deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(batches(shard))
+    def soak(batch: Batch) -> None:
+        if tally.runs < target:
+            run_batch(engine, batch, tally)
+
+    while tally.runs < target:
+        soak()
 
 
 def run_shard(shard: int, count: int) -> Tally:
     tally = Tally()
-    for chunk, start in enumerate(range(0, count, CHUNK)):
+    chunk = 0
+    while tally.runs < count:
         with LocalEngine(prefix=f"soak-{shard}-{chunk}", inventory_items={}) as engine:
-            run_chunk(engine, min(CHUNK, count - start), shard, tally)
+            run_chunk(engine, min(CHUNK, count - tally.runs), shard, tally)
+        chunk += 1
     return tally
 
 
@@ -52,11 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         tallies = list(pool.map(run_shard, range(10, 10 + args.jobs), sizes))
     total = Tally()
     for tally in tallies:
-        total.runs += tally.runs
-        total.violations += tally.violations
-        for source, target in ((tally.by_fault, total.by_fault), (tally.by_outcome, total.by_outcome)):
-            for key, count in source.items():
-                target[key] = target.get(key, 0) + count
+        total.merge(tally)
     console = Console()
     for title, counts in (("faults injected, by kind", total.by_fault), ("executions, by outcome", total.by_outcome)):
         table = Table("", "count", title=title)
@@ -65,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         console.print(table)
     for violation in total.violations[:50]:
         console.print(violation, style="red", markup=False)
-    print(f"{total.runs} schedules in {time.perf_counter() - started:.0f}s")
+    print(
+        f"{total.runs} schedules in {time.perf_counter() - started:.0f}s: {total.concurrent} racing on shared inventory, {total.contested} contested by a rival execution"
+    )
     print(f"{len(total.violations)} violations")
     return 1 if total.violations else 0
 

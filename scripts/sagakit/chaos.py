@@ -79,6 +79,33 @@ def expected(faults: Mapping[str, str], sold_out: frozenset[str] = frozenset()) 
     return Expected("SUCCEEDED", None, [*path, "BookingSucceeded"])
 
 
+REJECTED = Expected("FAILED", "BookingConflict", ["ReserveFlight", "BookingRejected"])
+
+
+def possible(faults: Mapping[str, str], *, contested: bool) -> list[Expected]:
+    """What may happen to one of several executions sharing inventory: any step may find it sold out,
+    and an execution whose booking id another execution also uses may be the one refused."""
+    subsets: tuple[frozenset[str], ...] = (frozenset(), frozenset({"flight"}), frozenset({"hotel"}), frozenset({"flight", "hotel"}))
+    return [expected(faults, sold_out) for sold_out in subsets] + ([REJECTED] if contested else [])
+
+
+def ownership_violations(report: ExecutionReport, want: Expected) -> list[str]:
+    """The invariant for what this execution owns (its items carry its ARN): whatever another execution
+    of the same booking id owns is not this one's to confirm or undo."""
+    mine = {s: item for s, item in report.items.items() if item and item.get("execution_arn") == report.execution_arn}
+    active = {service for service, item in mine.items() if item["status"] in ACTIVE}
+    problems = []
+    if report.status == "SUCCEEDED" and active != {"flight", "hotel", "payment"}:
+        problems.append(f"succeeded owning only {sorted(active)} active")
+    if report.error == "SagaFailed" and active:
+        problems.append(f"SagaFailed but its {sorted(active)} still active")
+    if report.error == "CompensationFailed" and not active <= set(want.abandoned):
+        problems.append(f"CompensationFailed left its {sorted(active - set(want.abandoned))} active beyond {want.abandoned}")
+    if want is REJECTED and mine:
+        problems.append(f"rejected, yet owns {sorted(mine)}")
+    return problems
+
+
 def violations(
     report: ExecutionReport,
     want: Expected,

@@ -26,8 +26,12 @@ class Finished:
     results: dict[str, dict[str, Any]]  # function key -> its answer
 
 
-def finish_compensations(saga: SagaClient, lambda_client: Any, function_names: dict[str, str], booking_id: str) -> Finished:
-    execution_arn = saga.execution_arn(booking_id)
+def finish_compensations(
+    saga: SagaClient, lambda_client: Any, function_names: dict[str, str], booking_id: str, execution_arn: str | None = None
+) -> Finished:
+    """Re-run the compensations as the failed execution (its ARN proves what it owns: the booking's
+    execution by default, the one named after the booking id)."""
+    execution_arn = execution_arn or saga.execution_arn(booking_id)
     description = saga.sfn.describe_execution(executionArn=execution_arn)
     if (description["status"], description.get("error")) != ("FAILED", "CompensationFailed"):
         raise RecoveryError(f"{booking_id}: execution is {description['status']} ({description.get('error')}), not CompensationFailed")
