@@ -67,9 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         console.print(table)
     for violation in total.violations[:50]:
         console.print(violation, style="red", markup=False)
-    print(
-        f"{total.runs} schedules in {time.perf_counter() - started:.0f}s: {total.concurrent} racing on shared inventory, {total.contested} contested by a rival execution"
-    )
+    seconds = time.perf_counter() - started
+    print(f"{total.runs} schedules in {seconds:.0f}s: {total.concurrent} racing on shared inventory, {total.contested} with a rival execution")
     print(f"{len(total.violations)} violations")
     return 1 if total.violations else 0
 
