@@ -68,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     for violation in total.violations[:50]:
         console.print(violation, style="red", markup=False)
     seconds = time.perf_counter() - started
-    print(f"{total.runs} schedules in {seconds:.0f}s: {total.concurrent} racing on shared inventory, {total.contested} with a rival execution")
+    print(
+        f"{total.runs} schedules in {seconds:.0f}s: {total.concurrent} racing on shared inventory, {total.contested} with a rival execution"
+    )
     print(f"{len(total.violations)} violations")
     return 1 if total.violations else 0
 
