@@ -72,15 +72,6 @@ class RequestFileError(Exception):
     pass
 
 
-def with_faults(request: dict[str, Any], injections: list[tuple[str, str]]) -> dict[str, Any]:
-    """Handler faults go in `faults`, AWS-level faults in `faults.aws`."""
-    faults = dict(request.get("faults") or {})
-    for step, fault in injections:
-        if re.fullmatch(AWS_FAULT_PATTERN, fault):
-            faults["aws"] = {**faults.get("aws", {}), step: fault}
-        else:
-            faults[step] = fault
-    return {**request, "faults": faults} if faults else request
 
 
 def to_json(value: Any) -> Any:
@@ -143,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             request["booking_id"] = args.booking_id
     else:
         request = samples.booking_request(args.booking_id)
-    request = with_faults(request, args.inject)
+    request = samples.with_faults(request, args.inject)
     if args.print_request:
         print(json.dumps(request, indent=2))
         return 0

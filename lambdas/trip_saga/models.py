@@ -185,7 +185,11 @@ class TaskEvent(_Model):
 
     request: BookingRequest
     # The execution that sends it, and so owns what it writes; "direct" for a client's own invocation.
-    execution_arn: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=2048)] = "direct"
+    execution_arn: Annotated[
+        str,
+        BeforeValidator(lambda value: "direct" if value is None else value),
+        StringConstraints(strict=True, min_length=1, max_length=2048),
+    ] = "direct"
     retry_count: Annotated[StrictInt, Field(ge=0)] = 0
 
 

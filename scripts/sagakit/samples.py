@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
+from trip_saga.faults import AWS_FAULT_PATTERN
 from trip_saga.models import AwsFaults
 
 STEP_FAULT_KEYS = tuple(AwsFaults.model_fields)  # flight, hotel, payment, refund, cancel_hotel, cancel_flight
@@ -21,3 +23,14 @@ def booking_request(booking_id: str | None = None, *, faults: dict[str, str] | N
     if faults:
         request["faults"] = faults
     return request
+
+
+def with_faults(request: dict[str, Any], injections: list[tuple[str, str]]) -> dict[str, Any]:
+    """(step, fault) pairs into the request: handler faults in `faults`, AWS-level ones in `faults.aws`."""
+    faults = dict(request.get("faults") or {})
+    for step, fault in injections:
+        if re.fullmatch(AWS_FAULT_PATTERN, fault):
+            faults["aws"] = {**faults.get("aws", {}), step: fault}
+        else:
+            faults[step] = fault
+    return {**request, "faults": faults} if faults else request

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from sagakit import workspace
-from sagakit.saga_client import SagaClient
+from sagakit.race import run_race
+from sagakit.saga_client import ResubmissionConflict, SagaClient
 
 Request = Callable[..., dict[str, Any]]
 PATHS = {
@@ -43,7 +43,7 @@ def test_a_booking_reserves_flight_and_hotel_and_charges_payment(saga: SagaClien
     flight, hotel, payment = (report.items[s] for s in ("flight", "hotel", "payment"))
     assert flight and flight["details"]["flight_number"] == request["flight"]["flight_number"]
     assert hotel and hotel["details"]["check_out"] == request["hotel"]["check_out"]
-    assert payment and payment["details"]["amount"] == Decimal(request["payment"]["amount"])
+    assert payment and payment["details"]["amount"] == request["payment"]["amount"]  # as sent: "1249.90"
     assert all(item and item["execution_arn"] == report.execution_arn for item in report.items.values())
 
 
@@ -112,3 +112,35 @@ def test_the_workspace_has_every_terraform_output(deployed: workspace.Workspace)
     from sagakit import hcl
 
     assert set(deployed.outputs) == set(hcl.load(hcl.TERRAFORM).named("output"))
+
+
+def test_another_execution_of_a_confirmed_booking_changes_nothing(saga: SagaClient, new_request: Request) -> None:
+    request = new_request()
+    first = saga.run(request, timeout=300)
+    other = {**request, "hotel": {**request["hotel"], "rooms": 3}}
+
+    second = saga.run(other, name=f"{request['booking_id']}-again", timeout=300)  # as the console's "New execution"
+    with pytest.raises(ResubmissionConflict):
+        saga.run(other, timeout=300)  # and under the booking's own name
+
+    assert second.path == ["ReserveFlight", "BookingRejected"]
+    assert (second.status, second.error) == ("FAILED", "BookingConflict")
+    assert saga.items(request["booking_id"]) == first.items
+    assert state(first.items) == BOOKED
+
+
+def test_aws_faults_within_the_retries_change_nothing(saga: SagaClient, new_request: Request) -> None:
+    """Injected by the local workspace's endpoint; on AWS, DynamoDB's own faults are what there is."""
+    request = new_request()
+    request["faults"] = {"aws": {"flight": "conflict:4", "hotel": "lost:2", "payment": "throttle:4"}}
+    report = saga.run(request, timeout=300)
+
+    assert report.path == ["ReserveFlight", "ReserveHotel", "ProcessPayment", "BookingSucceeded"]
+    assert state(report.items) == BOOKED
+
+
+def test_bookings_racing_for_the_last_seats_sell_each_seat_once(saga: SagaClient) -> None:
+    result = run_race(saga, bookings=16, seats=4)
+
+    assert result.other == [] and result.capacity_violations == []
+    assert (result.confirmed, result.sold_out) == (4, 12)

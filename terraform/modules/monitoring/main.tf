@@ -66,6 +66,27 @@ resource "aws_cloudwatch_metric_alarm" "compensation_failed" {
   ok_actions          = local.alarm_actions
 }
 
+# Step Functions' documented status-change event has no `error` field, so the rule above may never
+# match: these alarms back it with the functions' own metric, per compensation step, whenever one
+# compensation has failed as many times as it is retried (it is then giving up).
+resource "aws_cloudwatch_metric_alarm" "compensation_attempts_failed" {
+  for_each = toset(local.compensations)
+
+  alarm_name          = "${var.name_prefix}-saga-${each.key}-failing"
+  alarm_description   = "${each.key} keeps failing: a booking's compensation may not complete. Follow the README's CompensationFailed runbook."
+  namespace           = var.metrics_namespace
+  metric_name         = "CompensationFailed"
+  dimensions          = { step = each.key, service = local.step_service[each.key] }
+  statistic           = "Sum"
+  period              = 900
+  evaluation_periods  = 1
+  threshold           = var.compensation_failures_threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
 resource "aws_cloudwatch_metric_alarm" "function" {
   for_each = local.function_alarms
 
@@ -107,6 +128,7 @@ resource "aws_cloudwatch_dashboard" "saga" {
           title = "Alarms"
           alarms = concat(
             [aws_cloudwatch_metric_alarm.executions_failed.arn, aws_cloudwatch_metric_alarm.compensation_failed.arn],
+            [for alarm in aws_cloudwatch_metric_alarm.compensation_attempts_failed : alarm.arn],
             [for alarm in aws_cloudwatch_metric_alarm.function : alarm.arn],
           )
         }

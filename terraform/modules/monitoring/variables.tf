@@ -45,3 +45,14 @@ variable "function_errors_threshold" {
     error_message = "function_errors_threshold must be at least 1."
   }
 }
+
+variable "compensation_failures_threshold" {
+  description = "Failed attempts of one compensation step within 15 minutes that raise its alarm (default: the retries a compensation gets)."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.compensation_failures_threshold >= 1
+    error_message = "compensation_failures_threshold must be at least 1."
+  }
+}

@@ -86,6 +86,20 @@ data "aws_iam_policy_document" "this" {
   }
 
   # Log delivery and X-Ray actions support no resource-level permissions: AWS documents "*".
+  # The Step Functions encryption guide: with a customer-managed key, the role also generates data keys
+  # for the execution logs it delivers to CloudWatch Logs (encryption context: the logs ARN).
+  statement {
+    sid       = "ExecutionLogsKey"
+    actions   = ["kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+
+    condition {
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:SourceArn"
+      values   = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:*"]
+    }
+  }
+
   statement {
     sid = "LogDelivery"
     actions = [
