@@ -148,12 +148,14 @@ class Terraform:
         )
         self.run("terraform init (local backend)", "init", "-reconfigure", "-input=false", "-no-color")
 
-    def plan(self, environment: str) -> dict[str, object]:
+    def plan(self, environment: str, *variables: str) -> dict[str, object]:
+        """The plan of an environment (its tfvars, in its workspace), with ``name=value`` variables on top."""
         plan_file = f"{environment}.tfplan"
         self.run(
             f"terraform plan ({environment})",
             "plan",
             f"-var-file=environments/{environment}.tfvars",
+            *(f"-var={variable}" for variable in variables),
             f"-out={plan_file}",
             "-input=false",
             "-lock=false",
