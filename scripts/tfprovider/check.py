@@ -76,6 +76,9 @@ def schema_path() -> Path:
         response = schema.ProviderSchema(document).get_provider_schema_response()
         _write(path.with_suffix(".pb"), response.SerializeToString())  # GetProviderSchema's answer, ready to send
         _write(path, json.dumps(document, separators=(",", ":"), sort_keys=True).encode())
+        for stale in BUILD.glob("aws-*.schema.*"):
+            if stale.name not in (path.name, path.with_suffix(".pb").name):
+                stale.unlink(missing_ok=True)
     return path
 
 

@@ -31,7 +31,7 @@ from typing import Any
 
 TOP_LEVEL = re.compile(r"^(?:function (\w+)\(|class (\w+) extends ([\w.]+) \{)", re.M)
 HCL_ENTRY = re.compile(
-    r"^ +([a-z0-9_]+): \{\n +value: [^\n]*\n +isBlock: (true|false),\n +type: \"(\w+)\",\n +storageClassType: \"(\w+)\",",
+    r"^ +([a-z0-9_]+): \{\n +value: ([^\n]*)\n +isBlock: (true|false),\n +type: \"(\w+)\",\n +storageClassType: \"(\w+)\",",
     re.M,
 )
 MEMBER = re.compile(r"^    // ([a-z0-9_]+) - computed: (true|false), optional: (true|false), required: (true|false)\n", re.M)
@@ -124,7 +124,7 @@ class _Module:
                 nesting, struct = self._nesting(complex_member.group(1), complex_member.group(3), spec)
                 if spec is not None and spec[0]:  # a configurable block
                     blocks[name] = [nesting, 1 if required else 0, 1 if nesting == "list1" else 0, self.struct(struct)]
-                else:  # computed-only (or an object attribute): a typed attribute
+                else:  # computed-only, or an attribute of objects: a typed attribute
                     attributes[name] = [self._object_type(nesting, struct), flags or "c"]
                 continue
             if spec is not None and spec[0]:  # a block held without a complex class (the provider's)
@@ -212,7 +212,15 @@ def _block_type(nesting: str, block: dict[str, Any]) -> Any:
 
 
 def _hcl_entries(body: str) -> dict[str, tuple[bool, str, str]]:
-    return {m.group(1): (m.group(2) == "true", m.group(3), m.group(4)) for m in HCL_ENTRY.finditer(body)}
+    """name -> (is a block, type, storageClassType). A list of objects mapped with ``listMapperHcl(..., false)``
+    is an attribute that cdktn writes as blocks: SDKv2's attributes-as-blocks (security group rules) and the
+    plugin framework's nested attributes; both are served as attributes of a list or set of objects type,
+    as SDKv2 declares the former (Terraform accepts block syntax for those)."""
+    entries = {}
+    for match in HCL_ENTRY.finditer(body):
+        as_attribute = re.search(r"listMapperHcl\(\w+, false\)", match.group(2)) is not None
+        entries[match.group(1)] = (match.group(3) == "true" and not as_attribute, match.group(4), match.group(5))
+    return entries
 
 
 def extract(package_dir: Path) -> dict[str, Any]:

@@ -73,6 +73,14 @@ def test_computed_only_nested_structures_are_typed_attributes(schema: ProviderSc
     assert identity.type == ["list", ["object", {"oidc": ["list", ["object", {"issuer": "string"}]]}]]
 
 
+def test_attributes_written_as_blocks_are_attributes_of_objects(schema: ProviderSchema) -> None:
+    """SDKv2's attributes-as-blocks: Terraform accepts both `ingress { ... }` and `ingress = []` for them."""
+    group = schema.resource("aws_security_group")
+    assert "ingress" not in group.blocks
+    ingress = group.attributes["ingress"]
+    assert ingress.flags == "oc" and ingress.type[0] == "set" and ingress.type[1][1]["from_port"] == "number"
+
+
 def test_the_provider_block(schema: ProviderSchema) -> None:
     assert schema.provider.attributes["region"].flags == "o"
     assert schema.provider.blocks["default_tags"].block.attributes["tags"].type == ["map", "string"]
