@@ -8,11 +8,12 @@ STAMP := $(VENV)/.installed
 CHECKOV_VENV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 NODE_STAMP := scripts/hcl/node_modules/.installed
+TFPROVIDER_STAMP := scripts/tfprovider/node_modules/.installed
 REQS := scripts/requirements
 
 WORKSPACE ?= local
 
-.PHONY: help demo test lint hcl scan fmt docs lock clean package package-local local-up local-down integration soak race bench
+.PHONY: help demo test lint hcl scan validate fmt docs lock clean package package-local local-up local-down integration soak race bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -33,10 +34,15 @@ $(NODE_STAMP): scripts/hcl/package.json scripts/hcl/package-lock.json
 	npm ci --prefix scripts/hcl --no-audit --no-fund --silent
 	touch $@
 
+# hashicorp/aws 6.66.0's schema as @cdktn/provider-aws generated it: the stand-in provider's schema (no JavaScript of it runs).
+$(TFPROVIDER_STAMP): scripts/tfprovider/package.json scripts/tfprovider/package-lock.json
+	npm ci --prefix scripts/tfprovider --legacy-peer-deps --no-audit --no-fund --silent
+	touch $@
+
 demo: $(STAMP) ## run four bookings (one success, three rollbacks) on the local engine
 	$(PY) scripts/demo.py
 
-test: lint hcl scan package-local ## lint, HCL checks, checkov, every pytest suite, the integration suite on a local workspace (what CI runs)
+test: lint hcl scan validate package-local ## lint, HCL checks, checkov, terraform validate and plans, every pytest suite, the integration suite on a local workspace (what CI runs)
 	$(PY) -m pytest -n 2 --dist loadgroup
 	$(PY) scripts/workspace.py integration
 
@@ -74,6 +80,9 @@ hcl: $(NODE_STAMP) ## every .tf parses with HCL's parser and is formatted (terra
 scan: $(CHECKOV_STAMP) ## checkov over terraform/: must report 0 failed checks
 	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --skip-download --compact --quiet
 
+validate: package $(TFPROVIDER_STAMP) ## terraform init + validate, and a plan per environment (dev, staging, prod), by Terraform itself on a stand-in for hashicorp/aws (~15 s; VALIDATE_PROVIDER=real: the real provider)
+	$(PY) scripts/validate.py
+
 fmt: $(NODE_STAMP) ## format the Terraform in place
 	@if command -v terraform >/dev/null; then terraform fmt -recursive terraform; else node scripts/hcl/hcl-check.mjs --write terraform; fi
 
@@ -93,4 +102,4 @@ lock: $(STAMP) $(CHECKOV_STAMP) ## re-pin scripts/requirements/*.lock from the c
 
 clean: ## remove the virtual environment and build output
 	-$(PY) scripts/workspace.py down 2>/dev/null
-	rm -rf $(VENV) $(CHECKOV_VENV) scripts/hcl/node_modules build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) scripts/hcl/node_modules scripts/tfprovider/node_modules build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,214 @@
+"""Terraform itself validates and plans the configuration (``make validate``'s machinery, on the
+stand-in for hashicorp/aws): what each environment creates, and that broken configurations fail
+where Terraform says they do. Each test runs terraform in subprocesses on a copy of the configuration."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sagakit import catalog
+from tfprovider import check
+
+pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
+
+ENVIRONMENTS = ("dev", "staging", "prod")
+
+
+@pytest.fixture(scope="module")
+def ready() -> None:
+    if shutil.which("terraform") is None:
+        pytest.skip("terraform is not on PATH")
+    missing = [path for path in (check.PACKAGE / "package.json", check.ROOT / "build" / "lambda" / "flight.zip") if not path.exists()]
+    assert not missing, f"{missing} missing: run make validate (it installs the schema package and builds the zips)"
+
+
+@pytest.fixture(scope="module")
+def plans(ready: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    terraform = check.terraform_for(check.lay_out(tmp_path_factory.mktemp("plans")))
+    terraform.validate()
+    terraform.use_local_backend()
+    return {environment: terraform.plan(environment) for environment in ENVIRONMENTS}
+
+
+@pytest.fixture
+def configuration(ready: None, tmp_path: Path) -> Path:
+    """A copy of the configuration (terraform/, functions.json, the ASL template) to break."""
+    return check.lay_out(tmp_path / "copy")
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def failure(run: Callable[[], object]) -> str:
+    with pytest.raises(check.CheckFailed) as failed:
+        run()
+    return re.sub(r"\s+", " ", failed.value.output)
+
+
+def resources(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {change["address"]: change["change"]["after"] for change in plan["resource_changes"] if "create" in change["change"]["actions"]}
+
+
+def expected_addresses(environment: str, alert_emails: list[str]) -> set[str]:
+    functions = catalog.load().functions
+    prefix = f"trip-saga-{environment}"
+    addresses = {
+        "terraform_data.guardrails",
+        "aws_lambda_layer_version.dependencies",
+        "module.kms.aws_kms_key.this",
+        "module.kms.aws_kms_alias.this",
+        "module.alerts.aws_sns_topic.alerts",
+        "module.state_machine.aws_sfn_state_machine.this",
+        "module.state_machine.aws_iam_role.this",
+        "module.state_machine.aws_iam_role_policy.this",
+        "module.state_machine.aws_cloudwatch_log_group.this",
+        "module.monitoring.aws_cloudwatch_dashboard.saga",
+        "module.monitoring.aws_cloudwatch_event_rule.compensation_failed",
+        "module.monitoring.aws_cloudwatch_metric_alarm.compensation_failed",
+        "module.monitoring.aws_cloudwatch_metric_alarm.executions_failed",
+    }
+    addresses |= {f'module.alerts.aws_sns_topic_subscription.email["{email}"]' for email in alert_emails}
+    for service in {function.service for function in functions}:
+        addresses.add(f'module.service["{service}"].aws_dynamodb_table.this')
+    for function in functions:
+        service = f'module.service["{function.service}"]'
+        for kind in (
+            "aws_lambda_function.this",
+            "aws_iam_role.function",
+            "aws_iam_role_policy.function",
+            "aws_cloudwatch_log_group.function",
+        ):
+            addresses.add(f'{service}.{kind}["{function.key}"]')
+        for alarm in ("errors", "throttles"):
+            addresses.add(f'module.monitoring.aws_cloudwatch_metric_alarm.function["{prefix}-{function.key}-{alarm}"]')
+    return addresses
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_each_environment_plans_the_resources_expected_of_it(plans: dict[str, dict[str, Any]], environment: str) -> None:
+    plan = plans[environment]
+    created = resources(plan)
+    emails = ["oncall@example.com"] if environment == "prod" else []
+    assert set(created) == expected_addresses(environment, emails)
+    assert {change["change"]["actions"][0] for change in plan["resource_changes"]} <= {"create", "read"}
+
+    faults = "false" if environment == "prod" else "true"
+    for address, after in created.items():
+        if ".aws_lambda_function." in address:
+            assert after["environment"][0]["variables"]["FAULT_INJECTION_ENABLED"] == faults
+            assert after["function_name"].startswith(f"trip-saga-{environment}-")
+        if ".aws_dynamodb_table." in address:
+            assert after["deletion_protection_enabled"] is (environment == "prod")
+            assert after["name"].startswith(f"trip-saga-{environment}-")
+    # provider default_tags reach every taggable resource, as the real provider plans tags_all
+    key = created["module.kms.aws_kms_key.this"]
+    assert key["tags_all"] == {"Project": "trip-saga", "Workspace": environment, "ManagedBy": "terraform"}
+
+
+def test_the_key_policy_is_rendered_at_plan_time(plans: dict[str, dict[str, Any]]) -> None:
+    key = resources(plans["prod"])["module.kms.aws_kms_key.this"]
+    assert '"AWS": "arn:aws:iam::123456789012:root"' in key["policy"]
+    assert '"Service": "logs.eu-west-1.amazonaws.com"' in key["policy"]
+
+
+def test_fault_injection_in_production_fails_its_precondition(ready: None, configuration: Path) -> None:
+    terraform = check.terraform_for(configuration)
+    terraform.use_local_backend()
+    output = failure(lambda: terraform.plan("prod", "fault_injection_enabled=true"))
+    assert "Resource precondition failed" in output
+    assert "fault_injection_enabled cannot be true in a production workspace (prod)." in output
+
+
+def test_a_task_timeout_below_the_function_timeout_fails_its_precondition(ready: None, configuration: Path) -> None:
+    terraform = check.terraform_for(configuration)
+    terraform.use_local_backend()
+    output = failure(lambda: terraform.plan("dev", "task_timeout_seconds=5"))
+    assert "task_timeout_seconds must exceed lambda_timeout_seconds" in output
+
+
+def test_an_invalid_variable_fails_its_validation(ready: None, configuration: Path) -> None:
+    terraform = check.terraform_for(configuration)
+    terraform.use_local_backend()
+    output = failure(lambda: terraform.plan("dev", "project=Trip_Saga"))
+    assert "project must be 3-20 characters of lowercase letters, digits and hyphens." in output
+
+
+@pytest.mark.parametrize("broken", ["template", "module"])
+def test_a_template_placeholder_without_a_value_fails_in_templatefile(ready: None, configuration: Path, broken: str) -> None:
+    root = configuration.parent
+    if broken == "template":  # the template gains a placeholder the module does not pass
+        edit(
+            root / "statemachine" / "booking_saga.asl.json.tftpl",
+            '"TimeoutSeconds": ${task_timeout_seconds}',
+            '"TimeoutSeconds": ${task_timeout}',
+        )
+        missing = "task_timeout"
+    else:  # the module stops passing one the template uses
+        edit(configuration / "modules" / "state_machine" / "main.tf", "    alert_topic_arn           = var.alert_topic_arn\n", "")
+        missing = "alert_topic_arn"
+    terraform = check.terraform_for(configuration)
+    terraform.validate()  # validate cannot know: the template's path is a variable
+    terraform.use_local_backend()
+    output = failure(lambda: terraform.plan("dev"))
+    assert 'Call to function "templatefile" failed' in output or "Invalid function argument" in output
+    assert f'vars map does not contain key "{missing}"' in output
+
+
+def test_a_misspelled_argument_fails_validate(ready: None, configuration: Path) -> None:
+    edit(configuration / "modules" / "kms" / "main.tf", "enable_key_rotation     = true", "enable_key_rotaton      = true")
+    output = failure(check.terraform_for(configuration).validate)
+    assert 'An argument named "enable_key_rotaton" is not expected here. Did you mean "enable_key_rotation"?' in output
+
+
+def test_a_missing_required_argument_fails_validate(ready: None, configuration: Path) -> None:
+    edit(configuration / "modules" / "service" / "main.tf", "  role                           = aws_iam_role.function[each.key].arn\n", "")
+    output = failure(check.terraform_for(configuration).validate)
+    assert 'The argument "role" is required, but no definition was found.' in output
+
+
+def test_a_misspelled_block_and_a_repeated_single_block_fail_validate(ready: None, configuration: Path) -> None:
+    service = configuration / "modules" / "service" / "main.tf"
+    edit(service, "  tracing_config {", "  tracing_configuration {")
+    edit(
+        service,
+        "  environment {",
+        "  ephemeral_storage {\n    size = 512\n  }\n  ephemeral_storage {\n    size = 1024\n  }\n\n  environment {",
+    )
+    output = failure(check.terraform_for(configuration).validate)
+    assert 'Blocks of type "tracing_configuration" are not expected here.' in output
+    assert 'No more than 1 "ephemeral_storage" blocks are allowed' in output
+
+
+def test_a_reference_to_a_missing_module_output_fails_validate(ready: None, configuration: Path) -> None:
+    edit(
+        configuration / "main.tf", "alert_topic_arn           = module.alerts.topic_arn", "alert_topic_arn           = module.alerts.topic"
+    )
+    output = failure(check.terraform_for(configuration).validate)
+    assert 'This object does not have an attribute named "topic".' in output
+
+
+@pytest.mark.parametrize("broken", ["undeclared", "missing"])
+def test_a_module_call_with_an_undeclared_or_a_missing_input_fails_validate(ready: None, configuration: Path, broken: str) -> None:
+    main = configuration / "main.tf"
+    if broken == "undeclared":
+        edit(main, "  name_prefix = local.name_prefix\n}", '  name_prefix = local.name_prefix\n  key_alias   = "saga"\n}')
+        expected = 'An argument named "key_alias" is not expected here.'
+    else:
+        edit(main, "  kms_key_arn     = module.kms.key_arn\n", "")
+        expected = 'The argument "kms_key_arn" is required, but no definition was found.'
+    output = failure(check.terraform_for(configuration).validate)
+    assert expected in output
+
+
+def test_the_check_works_on_a_copy_and_leaves_the_repository_configuration_alone() -> None:
+    assert check.CHECKS.is_relative_to(check.ROOT / "build")
+    assert not (check.ROOT / "terraform" / check.BACKEND_OVERRIDE).exists()
