@@ -90,6 +90,8 @@ def expected_addresses(environment: str, alert_emails: list[str]) -> set[str]:
             addresses.add(f'{service}.{kind}["{function.key}"]')
         for alarm in ("errors", "throttles"):
             addresses.add(f'module.monitoring.aws_cloudwatch_metric_alarm.function["{prefix}-{function.key}-{alarm}"]')
+        if function.state in ("RefundPayment", "CancelHotel", "CancelFlight"):  # a compensation: alarmed on its own metric
+            addresses.add(f'module.monitoring.aws_cloudwatch_metric_alarm.compensation_attempts_failed["{function.state}"]')
     return addresses
 
 
