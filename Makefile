@@ -18,9 +18,10 @@ WORKSPACE ?= local
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-$(STAMP): lambdas/requirements.txt $(REQS)/dev.txt $(REQS)/dev.lock
+$(STAMP): lambdas/requirements.txt $(REQS)/dev.txt $(REQS)/dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r $(REQS)/dev.txt -c $(REQS)/dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --editable .
 	touch $@
 
 # checkov pins its own boto3 and replaces python-hcl2's module: it gets a virtual environment of its own.
@@ -44,34 +45,34 @@ demo: $(STAMP) ## run four bookings (one success, three rollbacks) on the local 
 
 test: lint hcl scan validate package-local ## lint, HCL checks, checkov, terraform validate and plans, every pytest suite, the integration suite on a local workspace (what CI runs)
 	$(PY) -m pytest -n 2 --dist loadgroup
-	$(PY) scripts/workspace.py integration
+	$(PY) scripts/local_workspace.py integration
 
 bench: package-local ## measure saga time, DynamoDB requests, cold start, packaging, cost; writes docs/benchmarks.md
 	$(PY) scripts/bench.py
 
 soak: N ?= 5000
 soak: $(STAMP) ## N random fault schedules (default 5000) through the local engine; ends with "<n> violations"
-	$(PY) scripts/soak.py -n $(N)
+	$(PY) -m tests.support.soak -n $(N)
 
 race: N ?= 100
 race: S ?= 10
 race: package-local ## N bookings (default 100) racing for S seats (default 10) on the local workspace; prints "race: confirmed=…"
-	$(PY) scripts/workspace.py race --bookings $(N) --seats $(S)
+	$(PY) scripts/local_workspace.py race --bookings $(N) --seats $(S)
 
 package: $(STAMP) ## build/lambda: byte-deterministic function zips and dependencies layer (what Terraform deploys)
-	$(PY) scripts/package.py --target lambda
+	$(PY) scripts/package_lambdas.py --target lambda
 
 package-local: package ## build/local: the same layer for this machine's Python, and the local Lambda runtime
-	$(PY) scripts/package.py --target local
+	$(PY) scripts/package_lambdas.py --target local
 
 local-up: package-local ## start the local workspace: an AWS endpoint on 127.0.0.1 with the saga deployed
-	$(PY) scripts/workspace.py up
+	$(PY) scripts/local_workspace.py up
 
 local-down: $(STAMP) ## stop the local workspace and its workers
-	$(PY) scripts/workspace.py down
+	$(PY) scripts/local_workspace.py down
 
 integration: package-local ## the integration suite on a fresh local workspace, or on WORKSPACE=<terraform workspace>
-	$(PY) scripts/workspace.py integration --workspace $(WORKSPACE)
+	$(PY) scripts/local_workspace.py integration --workspace $(WORKSPACE)
 
 hcl: $(NODE_STAMP) ## every .tf parses with HCL's parser and is formatted (terraform fmt when available)
 	@if command -v terraform >/dev/null; then terraform fmt -check -recursive terraform; fi
@@ -101,5 +102,5 @@ lock: $(STAMP) $(CHECKOV_STAMP) ## re-pin scripts/requirements/*.lock from the c
 	  $(CHECKOV_VENV)/bin/python -m pip freeze --exclude-editable; } > $(REQS)/checkov.lock
 
 clean: ## remove the virtual environment and build output
-	-$(PY) scripts/workspace.py down 2>/dev/null
+	-$(PY) scripts/local_workspace.py down 2>/dev/null
 	rm -rf $(VENV) $(CHECKOV_VENV) scripts/hcl/node_modules scripts/tfprovider/node_modules build .pytest_cache .mypy_cache .ruff_cache

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from sagakit import samples
-from sagakit.engine import LocalEngine
+from sagatools.client import samples
+from sagatools.emulator.engine import LocalEngine
 
 _ids = itertools.count()
 

@@ -140,7 +140,7 @@ class PaymentRequest(_Model):
 
 
 class AwsFaults(_Model):
-    """AWS's own failures per step (see sagakit.aws_faults): the local engines inject them at the SDK
+    """AWS's own failures per step (see sagatools.emulator.aws_faults): the local engines inject them at the SDK
     boundary; handlers ignore them, and on AWS nothing injects them."""
 
     flight: AwsFault | None = None

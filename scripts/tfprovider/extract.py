@@ -17,7 +17,8 @@ Terraform's schema says about it, in a regular shape:
 The jsii assembly (``.jsii``, 147 MB) holds the same structs, but with camelCase names and without the
 computed flags, so it is not used; checked against it (once, by hand), the arguments extracted here and
 whether each is required agree for every resource and data source but cdktn's renames of reserved words
-(``self`` is ``selfAttribute``, ``get_password_data`` ``fetchPasswordData``). What the generated code cannot tell, and this schema therefore lacks: defaults,
+(``self`` is ``selfAttribute``, ``get_password_data`` ``fetchPasswordData``). What the generated code cannot
+tell, and this schema therefore lacks: defaults,
 enum and conflict validations, sensitivity, ``max_items`` other than 1, and the type of the few attributes
 cdktn models as ``any`` (served as dynamic, so they accept any value).
 

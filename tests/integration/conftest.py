@@ -12,21 +12,21 @@ from typing import Any
 
 import pytest
 
-from sagakit import samples, workspace
-from sagakit.saga_client import SagaClient
+from sagatools.client import samples, workspaces
+from sagatools.client.saga_client import SagaClient
 
 RUN_ID = uuid.uuid4().hex[:8]  # every booking of this run is "it-<run>-...": unique, and findable for an audit
 
 
 @pytest.fixture(scope="session")
-def deployed() -> workspace.Workspace:
+def deployed() -> workspaces.Workspace:
     name = os.environ.get("SAGA_WORKSPACE", "local")
-    state_dir = Path(os.environ.get("SAGA_WORKSPACE_STATE", workspace.STATE_DIR))
-    return workspace.load(name, state_dir=state_dir)
+    state_dir = Path(os.environ.get("SAGA_WORKSPACE_STATE", workspaces.STATE_DIR))
+    return workspaces.load(name, state_dir=state_dir)
 
 
 @pytest.fixture(scope="session")
-def saga(deployed: workspace.Workspace) -> SagaClient:
+def saga(deployed: workspaces.Workspace) -> SagaClient:
     return deployed.saga()
 
 
@@ -40,7 +40,7 @@ def new_request(request: pytest.FixtureRequest) -> Callable[..., dict[str, Any]]
 
 
 @pytest.fixture
-def faults_enabled(deployed: workspace.Workspace) -> None:
+def faults_enabled(deployed: workspaces.Workspace) -> None:
     assert deployed.outputs["fault_injection_enabled"], (
         f"workspace {deployed.name} has fault injection off: run the integration suite against a test workspace (dev, staging)"
     )

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from sagakit import workspace
-from sagakit.race import run_race
-from sagakit.saga_client import ResubmissionConflict, SagaClient
+from sagatools.client import workspaces
+from sagatools.client.race import run_race
+from sagatools.client.saga_client import ResubmissionConflict, SagaClient
 
 Request = Callable[..., dict[str, Any]]
 PATHS = {
@@ -90,7 +90,7 @@ def test_starting_the_same_booking_twice_runs_one_saga(saga: SagaClient, new_req
     assert state(saga.items(request["booking_id"])) == BOOKED
 
 
-def test_any_client_can_invoke_a_function_and_read_its_table(deployed: workspace.Workspace, new_request: Request) -> None:
+def test_any_client_can_invoke_a_function_and_read_its_table(deployed: workspaces.Workspace, new_request: Request) -> None:
     request = new_request()
     response = deployed.client("lambda").invoke(
         FunctionName=deployed.outputs["function_names"]["cancel-hotel"],
@@ -108,8 +108,8 @@ def test_any_client_can_invoke_a_function_and_read_its_table(deployed: workspace
     assert item["status"] == {"S": "CANCELLED"} and item["tombstone"] == {"BOOL": True}
 
 
-def test_the_workspace_has_every_terraform_output(deployed: workspace.Workspace) -> None:
-    from sagakit import hcl
+def test_the_workspace_has_every_terraform_output(deployed: workspaces.Workspace) -> None:
+    from sagatools.contract import hcl
 
     assert set(deployed.outputs) == set(hcl.load(hcl.TERRAFORM).named("output"))
 

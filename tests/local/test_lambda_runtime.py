@@ -18,8 +18,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from sagakit import workspace
-from sagakit.paths import ROOT
+from sagatools.client import workspaces
+from sagatools.contract.outputs import terraform_output_json
+from sagatools.contract.paths import ROOT
 
 HANDLERS = """
 import os, time
@@ -47,13 +48,13 @@ def naps(event, context):
 @pytest.fixture(scope="module")
 def lambda_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     state_dir = tmp_path_factory.mktemp("runtime")
-    server = ROOT / "scripts" / "sagakit" / "workspace_server.py"
     runtime = ROOT / "build" / "local" / "runtime"
     assert runtime.is_dir(), "run `make package-local` first (make test does)"
     process = subprocess.Popen(
         [
             sys.executable,
-            str(server),
+            "-m",
+            "sagatools.emulator.endpoint",
             "--state-dir",
             str(state_dir),
             "--runtime-dir",
@@ -72,7 +73,7 @@ def lambda_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         time.sleep(0.05)
     endpoint = json.loads((state_dir / "ready.json").read_text())["endpoint_url"]
     assert endpoint.startswith("http://127.0.0.1:")
-    session = boto3.Session(region_name="us-east-1", **workspace.LOCAL_CREDENTIALS)
+    session = boto3.Session(region_name="us-east-1", **workspaces.LOCAL_CREDENTIALS)
     client = session.client("lambda", endpoint_url=endpoint)
     role = session.client("iam", endpoint_url=endpoint).create_role(RoleName="runtime-test", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     archive = io.BytesIO()
@@ -158,7 +159,7 @@ def test_invocations_past_reserved_concurrency_are_throttled(lambda_client: Any)
         endpoint_url=lambda_client.meta.endpoint_url,
         region_name="us-east-1",
         config=Config(retries={"total_max_attempts": 1}),  # see the throttle, not boto3's retry of it
-        **workspace.LOCAL_CREDENTIALS,
+        **workspaces.LOCAL_CREDENTIALS,
     )
     with ThreadPoolExecutor(2) as pool:
         outcomes = list(pool.map(lambda _: _try_invoke(impatient, "naps"), range(2)))
@@ -178,7 +179,7 @@ def test_an_unknown_function_is_not_found(lambda_client: Any) -> None:
 
 
 def test_local_outputs_have_the_shape_of_terraform_output_json() -> None:
-    outputs = workspace.terraform_output_json({"region": "r", "fault_injection_enabled": True, "table_names": {"flight": "t"}})
+    outputs = terraform_output_json({"region": "r", "fault_injection_enabled": True, "table_names": {"flight": "t"}})
     assert outputs == {
         "region": {"sensitive": False, "type": "string", "value": "r"},
         "fault_injection_enabled": {"sensitive": False, "type": "bool", "value": True},

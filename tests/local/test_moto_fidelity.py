@@ -1,4 +1,4 @@
-"""moto made to behave as DynamoDB and Step Functions do where the saga depends on it (sagakit.moto_fidelity)."""
+"""moto made to behave as DynamoDB and Step Functions do where the saga depends on it (sagatools.emulator.moto_fidelity)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from sagakit import catalog, moto_fidelity
+from sagatools.contract import catalog
+from sagatools.emulator import moto_fidelity
 
 SEATS, BOOKINGS = 10, 60
 SEAT_KEY = {"pk": {"S": "FLIGHT#ZZ1#2027-01-01"}, "sk": {"S": "INVENTORY"}}

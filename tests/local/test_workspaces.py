@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from sagakit import workspace
+from sagatools.client import workspaces
+from sagatools.contract.outputs import terraform_output_json
 
-OUTPUTS = workspace.terraform_output_json(
+OUTPUTS = terraform_output_json(
     {
         "region": "eu-west-1",
         "state_machine_arn": "arn:aws:states:eu-west-1:111122223333:stateMachine:trip-saga-dev-booking-saga",
@@ -43,7 +44,7 @@ def fake_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_a_terraform_workspace_is_read_from_its_outputs(fake_terraform: Path) -> None:
-    loaded = workspace.load("dev")
+    loaded = workspaces.load("dev")
 
     (call,) = [json.loads(line) for line in fake_terraform.read_text().splitlines()]
     assert call["argv"][0] == "output" and "-json" in call["argv"]
@@ -55,5 +56,5 @@ def test_a_terraform_workspace_is_read_from_its_outputs(fake_terraform: Path) ->
 
 
 def test_an_unknown_terraform_workspace_is_a_named_error(fake_terraform: Path) -> None:
-    with pytest.raises(workspace.WorkspaceError, match="terraform output failed for workspace 'qa'"):
-        workspace.load("qa")
+    with pytest.raises(workspaces.WorkspaceError, match="terraform output failed for workspace 'qa'"):
+        workspaces.load("qa")

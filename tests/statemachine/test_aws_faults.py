@@ -1,4 +1,4 @@
-"""AWS's own failures, injected at the SDK boundary (sagakit.aws_faults): the handlers survive every
+"""AWS's own failures, injected at the SDK boundary (sagatools.emulator.aws_faults): the handlers survive every
 kind, at a forward step and at a compensation, and a fault that outlasts every retry is compensated."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sagakit.engine import LocalEngine
+from sagatools.emulator.engine import LocalEngine
 from tests.statemachine.test_paths import COMPENSATION_PATHS
 
 KINDS = ["conflict", "throttle", "throughput", "internal", "slow", "lost"]

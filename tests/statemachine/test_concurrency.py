@@ -1,7 +1,7 @@
 """Bookings racing for the last seats: the conditional transaction sells each seat once.
 
 The hundred executions run at once and so do their handlers; the races happen inside DynamoDB (moto
-with sagakit.moto_fidelity: isolated requests, TransactionConflict while another transaction commits),
+with sagatools.emulator.moto_fidelity: isolated requests, TransactionConflict while another transaction commits),
 and the handlers retry conflicts until they resolve into a seat or SoldOut."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from sagakit import inventory, samples
-from sagakit.engine import LocalEngine
+from sagatools.client import inventory, samples
+from sagatools.emulator.engine import LocalEngine
 
 SEATS, BOOKINGS = 10, 100
 

@@ -12,9 +12,9 @@ import os
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from sagakit import inventory
-from sagakit.engine import LocalEngine
-from sagakit.schedules import Batch, Tally, batches, run_batch
+from sagatools.client import inventory
+from sagatools.emulator.engine import LocalEngine
+from tests.support.schedules import Batch, Tally, batches, run_batch
 
 SHARDS = 2
 PER_SHARD = int(os.environ.get("SAGA_SCHEDULES", "500")) // SHARDS

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from sagakit import inventory
-from sagakit.engine import LocalEngine
+from sagatools.client import inventory
+from sagatools.emulator.engine import LocalEngine
 from tests.conftest import task_event
 
 HOTEL_NIGHT = "HOTEL#lisbon-alfama-01#2027-05-14"

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from sagakit import inventory, recovery
-from sagakit.engine import DEFAULT_SETTINGS, LocalEngine
-from sagakit.saga_client import ResubmissionConflict
+from sagatools.client import inventory, recovery
+from sagatools.client.saga_client import ResubmissionConflict
+from sagatools.emulator.engine import DEFAULT_SETTINGS, LocalEngine
 
 COMPENSATION_PATHS = {
     "flight": ["ReserveFlight", "CancelFlight", "SagaFailed"],
@@ -105,7 +105,7 @@ def test_a_compensation_that_cannot_complete_ends_in_compensation_failed_and_can
 
 
 def test_the_readme_failure_table_is_what_the_engine_does() -> None:
-    from failure_table import main as failure_table
+    from sagatools.cli.failure_table import main as failure_table
 
     assert failure_table(["--check"]) == 0, "run: python scripts/failure_table.py"
 

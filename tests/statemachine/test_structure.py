@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from sagakit import asl, catalog, chaos
-from sagakit.engine import DEFAULT_SETTINGS
+from sagatools.contract import asl, catalog
+from sagatools.emulator.engine import DEFAULT_SETTINGS
+from tests.support import chaos
 
 LAMBDA_TRANSIENT = {
     "Lambda.ServiceException",
@@ -180,6 +181,6 @@ def test_renderer_substitutes_numbers_bare_and_strings_verbatim(tmp_path: Path) 
 
 
 def test_the_readme_diagram_is_the_template() -> None:
-    from diagram import main as diagram
+    from sagatools.cli.diagram import main as diagram
 
     assert diagram(["--check"]) == 0, "run: python scripts/diagram.py --write"

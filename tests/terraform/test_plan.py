@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from sagakit import catalog
+from sagatools.contract import catalog
 from tfprovider import check
 
 pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]

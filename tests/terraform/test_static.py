@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from sagakit import asl, catalog, hcl, samples
-from sagakit.engine import LocalEngine
-from sagakit.paths import ASL_TEMPLATE, LAMBDAS
-from sagakit.settings import DEFAULTS
-from tfdocs import main as tfdocs
+from sagatools.cli.tfdocs import main as tfdocs
+from sagatools.client import samples
+from sagatools.contract import asl, catalog, hcl
+from sagatools.contract.paths import ASL_TEMPLATE, LAMBDAS
+from sagatools.contract.settings import DEFAULTS
+from sagatools.emulator.engine import LocalEngine
 from trip_saga import entrypoint
 
 MODULES = hcl.modules()

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sagakit import catalog, samples
-from sagakit.engine import LocalEngine
+from sagatools.client import samples
+from sagatools.contract import catalog
+from sagatools.emulator.engine import LocalEngine
 
 ODD = st.sampled_from(["\u202e", "\u200b", "\x00", "\x1b", "\x7f", "\x85", "\ufeff", "\ud800", "\u2066"])
 NOT_A_STRING = st.one_of(

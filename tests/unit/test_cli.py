@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sagakit.paths import ROOT
+from sagatools.contract.paths import ROOT
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

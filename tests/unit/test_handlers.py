@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from sagakit import catalog
-from sagakit.engine import LocalEngine
+from sagatools.contract import catalog
+from sagatools.emulator.engine import LocalEngine
 from tests.conftest import task_event
 
 RESERVE = {"flight": "reserve-flight", "hotel": "reserve-hotel", "payment": "process-payment"}

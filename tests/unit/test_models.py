@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from sagakit import samples
+from sagatools.client import samples
 from trip_saga.errors import InvalidBookingRequest
 from trip_saga.models import BookingRequest, parse_model
 

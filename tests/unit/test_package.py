@@ -6,10 +6,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from sagatools.cli.package_lambdas import package
 
-from package import package
-from sagakit import catalog
-from sagakit.archive import FIXED_TIME
+from sagatools.contract import catalog
+from sagatools.contract.archive import FIXED_TIME
 
 
 @pytest.fixture(scope="module")

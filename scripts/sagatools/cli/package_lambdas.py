@@ -30,11 +30,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from sagakit import catalog
-from sagakit.archive import files_under, sha256_of, write_zip
-from sagakit.paths import LAMBDAS, ROOT
+from sagatools.contract import catalog
+from sagatools.contract.archive import files_under, sha256_of, write_zip
+from sagatools.contract.paths import LAMBDAS, ROOT
 
 PACKAGER_VERSION = "3"  # bump when the way artifacts are built changes
 REQUIREMENTS = LAMBDAS / "requirements.txt"

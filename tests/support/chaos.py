@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sagakit.inventory import conservation_violations
-from sagakit.saga_client import ExecutionReport
-from sagakit.settings import DEFAULTS
+from sagatools.client.inventory import conservation_violations
+from sagatools.client.saga_client import ExecutionReport
+from sagatools.contract.settings import DEFAULTS
 
 FORWARD = (("ReserveFlight", "flight"), ("ReserveHotel", "hotel"), ("ProcessPayment", "payment"))
 CHAIN = (("RefundPayment", "refund", "payment"), ("CancelHotel", "cancel_hotel", "hotel"), ("CancelFlight", "cancel_flight", "flight"))

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 
-from sagakit.paths import CATALOG
+from sagatools.contract.paths import CATALOG
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from sagakit import chaos, inventory, recovery, samples
-from sagakit.engine import LocalEngine
-from sagakit.saga_client import ExecutionReport
+from sagatools.client import inventory, recovery, samples
+from sagatools.client.saga_client import ExecutionReport
+from sagatools.emulator.engine import LocalEngine
+from tests.support import chaos
 
 FAULTS = st.sampled_from(["fail", "timeout", "permanent"]) | st.integers(1, 9).map(lambda n: f"transient:{n}")
 # At most two: absorbed by the SDK's three attempts (or the handler's conflict retries), so the oracle holds.

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sagakit.paths import ASL_TEMPLATE
+from sagatools.contract.paths import ASL_TEMPLATE
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _ANY_TEMPLATE_SYNTAX = re.compile(r"[$%]\{")

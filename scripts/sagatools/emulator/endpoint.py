@@ -2,7 +2,7 @@
 middleware that runs Lambda invocations (from any client, and from the state machine's own
 `lambda:invoke` calls) on the local Lambda service.
 
-    python scripts/sagakit/workspace_server.py --state-dir build/local-workspace [--port 0] [--ttl 14400]
+    python -m sagatools.emulator.endpoint --state-dir build/local-workspace [--port 0] [--ttl 14400]
 
 Binds 127.0.0.1 only. Writes <state-dir>/ready.json ({"port", "pid"}) once it serves. Stops itself
 after --ttl seconds, when --parent-pid exits, or on SIGTERM / SIGINT, and takes its workers with it."""
@@ -25,18 +25,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lambdas"))
-
 from moto.awslambda.models import lambda_backends
 from moto.core.config import default_user_config
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from sagakit import catalog, moto_fidelity
-from sagakit.aws_faults import FaultPlan, error_response
-from sagakit.lambda_runtime import FunctionConfig, InvokeResult, LocalLambdaService
+from sagatools.contract import catalog
+from sagatools.emulator import moto_fidelity
+from sagatools.emulator.aws_faults import FaultPlan, error_response
+from sagatools.emulator.lambda_service import FunctionConfig, InvokeResult, LocalLambdaService
 from trip_saga.aws import CLIENT_CONFIG
 from trip_saga.steps import STEPS
 
@@ -105,7 +103,7 @@ class LambdaInvokeMiddleware:
         return self._respond(start_response, self.service.invoke(config, event))
 
     def _dynamodb_with_faults(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        """A DynamoDB request from a function whose invocation asked for AWS-level faults (sagakit.aws_faults)."""
+        """A DynamoDB request from a function whose invocation asked for AWS-level faults (sagatools.emulator.aws_faults)."""
         context = json.loads(environ["HTTP_X_SAGA_FAULT_CONTEXT"])
         operation = environ["HTTP_X_AMZ_TARGET"].rsplit(".", 1)[-1]
         raw = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))

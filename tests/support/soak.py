@@ -10,16 +10,13 @@ import argparse
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from hypothesis import HealthCheck, given, settings
 from rich.console import Console
 from rich.table import Table
 
-from sagakit.engine import LocalEngine
-from sagakit.schedules import Batch, Tally, batches, run_batch
+from sagatools.emulator.engine import LocalEngine
+from tests.support.schedules import Batch, Tally, batches, run_batch
 
 CHUNK = 250  # executions per engine: moto copies every table on each transaction, so keep tables small
 

@@ -1,7 +1,7 @@
 """The local workspace's Lambda runtime: AWS's runtime interface client, plus one thing Lambda does not
 do. When an invocation's request asks for AWS-level faults (`faults.aws`), each DynamoDB request the
 handler makes carries the invocation's fault context in a header, so that the workspace's endpoint can
-answer it as AWS would fail (see sagakit.aws_faults). Handlers are untouched: the header is added by a
+answer it as AWS would fail (see sagatools.emulator.aws_faults). Handlers are untouched: the header is added by a
 botocore event hook, at the SDK boundary.
 
     python -S -m fault_context_runtime <handler>     (instead of `python -m awslambdaric <handler>`)"""
@@ -13,7 +13,7 @@ import runpy
 import botocore.handlers
 from awslambdaric.lambda_runtime_marshaller import LambdaMarshaller  # type: ignore[import-untyped]
 
-HEADER = "x-saga-fault-context"  # sagakit.aws_faults.HEADER; this runs on the function's path, not the tooling's
+HEADER = "x-saga-fault-context"  # sagatools.emulator.aws_faults.HEADER; this runs on the function's path, not the tooling's
 _context: dict[str, object] = {}
 _unmarshal = LambdaMarshaller.unmarshal_request
 

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sagakit.saga_client import SagaClient
+from sagatools.client.saga_client import SagaClient
 
 COMPENSATIONS = ("refund-payment", "cancel-hotel", "cancel-flight")  # newest first, as the chain runs them
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import hcl2
 
-from sagakit.paths import ROOT
+from sagatools.contract.paths import ROOT
 
 TERRAFORM = ROOT / "terraform"
 REFERENCE = re.compile(r"(?<![\w.\"])(var|local|module|data|aws_[a-z0-9_]+|terraform_data)\.([A-Za-z_][\w-]*)(?:\.([A-Za-z_][\w-]*))?")

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """The local workspace: an AWS-compatible endpoint on 127.0.0.1 with the saga deployed into it.
 
-    python scripts/workspace.py up [--port N] [--ttl SECONDS]   # make local-up
-    python scripts/workspace.py down                            # make local-down
-    python scripts/workspace.py status
-    python scripts/workspace.py integration [--workspace NAME]  # make integration [WORKSPACE=NAME]
-    python scripts/workspace.py race [--bookings N] [--seats S]  # make race [N=100] [S=10]
+    python scripts/local_workspace.py up [--port N] [--ttl SECONDS]   # make local-up
+    python scripts/local_workspace.py down                            # make local-down
+    python scripts/local_workspace.py status
+    python scripts/local_workspace.py integration [--workspace NAME]  # make integration [WORKSPACE=NAME]
+    python scripts/local_workspace.py race [--bookings N] [--seats S]  # make race [N=100] [S=10]
 
 After `up`, point any AWS client at the endpoint it prints (AWS_ENDPOINT_URL), with any credentials.
 Its outputs, in the shape of `terraform output -json`, are in build/local-workspace/outputs.json.
@@ -18,22 +18,20 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from sagakit import workspace
-from sagakit.paths import ROOT
-from sagakit.race import RaceResult, run_race
+from sagatools.client import workspaces
+from sagatools.client.race import RaceResult, run_race
+from sagatools.contract.paths import ROOT
+from sagatools.emulator import local_workspace
 
 INTEGRATION_STATE = ROOT / "build" / "local-workspace-integration"
 RACE_STATE = ROOT / "build" / "local-workspace-race"
 
 
 def up(args: argparse.Namespace) -> int:
-    started = workspace.start(port=args.port, ttl=args.ttl)
+    started = local_workspace.start(port=args.port, ttl=args.ttl)
     print(f"local workspace up at {started.endpoint_url} (stops by itself after {args.ttl:.0f}s; `make local-down` stops it now)")
-    print(f"outputs: {(workspace.STATE_DIR / 'outputs.json').relative_to(ROOT)}")
+    print(f"outputs: {(workspaces.STATE_DIR / 'outputs.json').relative_to(ROOT)}")
     print(f"state machine: {started.outputs['state_machine_arn']}")
     print("try:")
     print(f"  export AWS_ENDPOINT_URL={started.endpoint_url} AWS_DEFAULT_REGION={started.outputs['region']}")
@@ -43,14 +41,14 @@ def up(args: argparse.Namespace) -> int:
 
 
 def down(_: argparse.Namespace) -> int:
-    print("local workspace stopped" if workspace.stop() else "no local workspace was running")
+    print("local workspace stopped" if local_workspace.stop() else "no local workspace was running")
     return 0
 
 
 def status(_: argparse.Namespace) -> int:
     try:
-        current = workspace.load("local")
-    except workspace.WorkspaceError as error:
+        current = workspaces.load("local")
+    except workspaces.WorkspaceError as error:
         print(error)
         return 1
     print(json.dumps({"endpoint_url": current.endpoint_url, **current.outputs}, indent=2))
@@ -64,26 +62,26 @@ def integration(args: argparse.Namespace) -> int:
     if args.workspace != "local":
         return subprocess.run(command, cwd=ROOT, env=environment, check=False).returncode
     environment["SAGA_WORKSPACE_STATE"] = str(INTEGRATION_STATE)
-    workspace.stop(state_dir=INTEGRATION_STATE)  # a leftover from an interrupted run
-    workspace.start(state_dir=INTEGRATION_STATE, ttl=1800, parent_pid=os.getpid())
+    local_workspace.stop(state_dir=INTEGRATION_STATE)  # a leftover from an interrupted run
+    local_workspace.start(state_dir=INTEGRATION_STATE, ttl=1800, parent_pid=os.getpid())
     try:
         return subprocess.run(command, cwd=ROOT, env=environment, check=False).returncode
     finally:
-        workspace.stop(state_dir=INTEGRATION_STATE)
+        local_workspace.stop(state_dir=INTEGRATION_STATE)
 
 
 def race(args: argparse.Namespace) -> int:
     """N bookings race for S seats on the running local workspace, or on a fresh one (up, race, down)."""
     try:
-        return _report_race(run_race(workspace.load("local").saga(), bookings=args.bookings, seats=args.seats))
-    except workspace.WorkspaceError:
+        return _report_race(run_race(workspaces.load("local").saga(), bookings=args.bookings, seats=args.seats))
+    except workspaces.WorkspaceError:
         pass
-    workspace.stop(state_dir=RACE_STATE)  # a leftover from an interrupted run
-    fresh = workspace.start(state_dir=RACE_STATE, ttl=1800, parent_pid=os.getpid())
+    local_workspace.stop(state_dir=RACE_STATE)  # a leftover from an interrupted run
+    fresh = local_workspace.start(state_dir=RACE_STATE, ttl=1800, parent_pid=os.getpid())
     try:
         return _report_race(run_race(fresh.saga(), bookings=args.bookings, seats=args.seats))
     finally:
-        workspace.stop(state_dir=RACE_STATE)
+        local_workspace.stop(state_dir=RACE_STATE)
 
 
 def _report_race(result: RaceResult) -> int:
@@ -115,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.run(args))
-    except workspace.WorkspaceError as error:
+    except workspaces.WorkspaceError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

@@ -1,8 +1,7 @@
-"""Workspaces the saga runs in: "local" (a background AWS-compatible endpoint on this machine, built
-from the same artifacts and settings as a deploy) or a Terraform workspace on AWS.
-
-Either way a workspace is its outputs, in the shape of `terraform output -json`, and a boto3 session
-(plus, locally, an endpoint URL): the integration suite and the booking CLI see no other difference."""
+"""The local workspace: a background AWS-compatible endpoint on 127.0.0.1 (sagatools.emulator.endpoint)
+with the saga provisioned into it from the same artifacts and settings as a deploy, its outputs written
+in the shape of `terraform output -json`. `sagatools.client.workspaces.load("local")` then reads it like
+any other workspace."""
 
 from __future__ import annotations
 
@@ -13,108 +12,27 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 
-from sagakit import asl, catalog, inventory
-from sagakit.paths import ROOT
-from sagakit.saga_client import SagaClient
-from sagakit.settings import DEFAULTS, state_machine_settings
+from sagatools.client import inventory
+from sagatools.client.workspaces import LOCAL_CREDENTIALS, STATE_DIR, Workspace, WorkspaceError, endpoint_pid, load
+from sagatools.contract import asl, catalog
+from sagatools.contract.outputs import terraform_output_json
+from sagatools.contract.paths import ROOT
+from sagatools.contract.settings import DEFAULTS, state_machine_settings
 
-STATE_DIR = ROOT / "build" / "local-workspace"
 LAMBDA_ARTIFACTS = ROOT / "build" / "lambda"
 LOCAL_ARTIFACTS = ROOT / "build" / "local"
-SERVER = ROOT / "scripts" / "sagakit" / "workspace_server.py"
 REGION = "us-east-1"
 PREFIX = "trip-saga-local"
-LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local", "aws_session_token": "local"}
-
-
-class WorkspaceError(RuntimeError):
-    pass
-
-
-@dataclass(frozen=True)
-class Workspace:
-    name: str
-    outputs: dict[str, Any]  # output name -> value
-    session: boto3.Session
-    endpoint_url: str | None = None
-
-    def client(self, service: str) -> Any:
-        return self.session.client(service, endpoint_url=self.endpoint_url)
-
-    def saga(self) -> SagaClient:
-        return SagaClient(
-            state_machine_arn=self.outputs["state_machine_arn"],
-            table_names=self.outputs["table_names"],
-            session=self.session,
-            endpoint_url=self.endpoint_url,
-            poll_seconds=0.1 if self.endpoint_url else 1.0,
-        )
-
-
-def load(name: str, *, state_dir: Path = STATE_DIR) -> Workspace:
-    if name == "local":
-        info_path = state_dir / "workspace.json"
-        if not info_path.exists() or not _running(state_dir):
-            raise WorkspaceError("no local workspace is running: `make local-up` (or `make integration`) starts one")
-        info = json.loads(info_path.read_text())
-        outputs = _values(json.loads(Path(info["outputs"]).read_text()))
-        session = boto3.Session(region_name=outputs["region"], **LOCAL_CREDENTIALS)
-        return Workspace("local", outputs, session, info["endpoint_url"])
-    outputs = _values(terraform_outputs(name))
-    return Workspace(name, outputs, boto3.Session(region_name=outputs["region"]))
-
-
-def terraform_outputs(name: str, *, working_dir: Path = ROOT / "terraform") -> dict[str, Any]:
-    """`terraform output -json` of the named workspace, through python-terraform (default credentials).
-    The workspace is chosen with TF_WORKSPACE, so the user's selected workspace is left alone."""
-    from python_terraform import IsFlagged, Terraform
-
-    previous = os.environ.get("TF_WORKSPACE")
-    os.environ["TF_WORKSPACE"] = name  # python-terraform hands the process environment to terraform
-    try:
-        code, out, err = Terraform(working_dir=str(working_dir)).cmd("output", json=IsFlagged)
-    finally:
-        if previous is None:
-            os.environ.pop("TF_WORKSPACE", None)
-        else:
-            os.environ["TF_WORKSPACE"] = previous
-    if code != 0:
-        raise WorkspaceError(f"terraform output failed for workspace {name!r}: {err.strip()}")
-    outputs: dict[str, Any] = json.loads(out)
-    if not outputs:
-        raise WorkspaceError(f"workspace {name!r} has no outputs: has it been applied?")
-    return outputs
-
-
-def _values(outputs: dict[str, Any]) -> dict[str, Any]:
-    return {name: spec["value"] for name, spec in outputs.items()}
-
-
-# -- the local workspace ----------------------------------------------------------------------------
-
-
-def _running(state_dir: Path) -> int | None:
-    """The server's pid if it is up."""
-    ready = state_dir / "ready.json"
-    if not ready.exists():
-        return None
-    pid = int(json.loads(ready.read_text())["pid"])
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    return pid
 
 
 def start(*, state_dir: Path = STATE_DIR, ttl: float = 4 * 3600, port: int = 0, parent_pid: int | None = None) -> Workspace:
     """Start the endpoint in the background, provision it like `terraform apply`, write its outputs."""
-    if _running(state_dir):
+    if endpoint_pid(state_dir):
         raise WorkspaceError(f"a local workspace is already running ({state_dir}); `make local-down` stops it")
     for artifact in [*(LAMBDA_ARTIFACTS / f"{s}.zip" for s in catalog.load().tables), LOCAL_ARTIFACTS / "dependencies-layer.zip"]:
         if not artifact.exists():
@@ -122,7 +40,15 @@ def start(*, state_dir: Path = STATE_DIR, ttl: float = 4 * 3600, port: int = 0, 
     state_dir.mkdir(parents=True, exist_ok=True)
     for stale in ("ready.json", "workspace.json"):
         (state_dir / stale).unlink(missing_ok=True)
-    command = [sys.executable, str(SERVER), "--state-dir", str(state_dir), "--runtime-dir", str(LOCAL_ARTIFACTS / "runtime")]
+    command = [
+        sys.executable,
+        "-m",
+        "sagatools.emulator.endpoint",
+        "--state-dir",
+        str(state_dir),
+        "--runtime-dir",
+        str(LOCAL_ARTIFACTS / "runtime"),
+    ]
     command += ["--port", str(port), "--ttl", str(ttl)] + (["--parent-pid", str(parent_pid)] if parent_pid else [])
     with (state_dir / "server.log").open("ab") as log:
         # Its own session: `stop` signals the whole group, workers included.
@@ -148,7 +74,7 @@ def start(*, state_dir: Path = STATE_DIR, ttl: float = 4 * 3600, port: int = 0, 
 
 def stop(*, state_dir: Path = STATE_DIR, timeout: float = 15) -> bool:
     """Stop the server and every worker it started. False if none was running."""
-    pid = _running(state_dir)
+    pid = endpoint_pid(state_dir)
     info = state_dir / "workspace.json"
     if pid is None and info.exists():
         pid = json.loads(info.read_text()).get("pid")
@@ -244,18 +170,3 @@ def provision(endpoint_url: str, *, prefix: str = PREFIX, fault_injection: bool 
             "kms_key_arn": kms_key_arn,
         }
     )
-
-
-def terraform_output_json(values: dict[str, Any]) -> dict[str, Any]:
-    """Values as `terraform output -json` prints them: {name: {"sensitive", "type", "value"}}."""
-
-    def type_of(value: Any) -> Any:
-        if isinstance(value, bool):
-            return "bool"
-        if isinstance(value, (int, float)):
-            return "number"
-        if isinstance(value, dict):
-            return ["object", {key: type_of(inner) for key, inner in value.items()}]
-        return "string"
-
-    return {name: {"sensitive": False, "type": type_of(value), "value": value} for name, value in values.items()}

@@ -28,7 +28,7 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.stepfunctions.exceptions import ValidationException
 from moto.stepfunctions.responses import StepFunctionResponse
 
-from sagakit.aws_faults import WRITES, conflict_response
+from sagatools.emulator.aws_faults import WRITES, conflict_response
 
 _backend = threading.RLock()
 _registry = threading.Lock()

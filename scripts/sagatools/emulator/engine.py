@@ -33,11 +33,12 @@ from moto import mock_aws
 from moto.core.botocore_stubber import MockRawResponse
 from moto.core.models import botocore_stubber
 
-from sagakit import asl, catalog, inventory, moto_fidelity
-from sagakit.aws_faults import FaultPlan, error_response
-from sagakit.paths import LAMBDAS
-from sagakit.saga_client import ExecutionReport, SagaClient
-from sagakit.settings import DEFAULTS, state_machine_settings
+from sagatools.client import inventory
+from sagatools.client.saga_client import ExecutionReport, SagaClient
+from sagatools.contract import asl, catalog
+from sagatools.contract.settings import DEFAULTS, state_machine_settings
+from sagatools.emulator import moto_fidelity
+from sagatools.emulator.aws_faults import FaultPlan, error_response
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -242,8 +243,6 @@ class LocalEngine:
         stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
         moto_fidelity.install(conflicts=self.transaction_conflicts)
         stack.enter_context(mock.patch(_RETRIER, SimpleNamespace(sleep=self.retry_sleeps.append)))
-        if str(LAMBDAS) not in sys.path:
-            sys.path.insert(0, str(LAMBDAS))
         stack.enter_context(mock.patch("trip_saga.clock.sleep", self._sleep))
         self._stdout = ThreadStdout(sys.stdout)
         stack.enter_context(mock.patch("sys.stdout", self._stdout))

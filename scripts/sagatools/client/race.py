@@ -11,8 +11,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from sagakit import inventory, samples
-from sagakit.saga_client import SagaClient
+from sagatools.client import inventory, samples
+from sagatools.client.saga_client import SagaClient
 
 
 @dataclass(frozen=True)

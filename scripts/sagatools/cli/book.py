@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Run one trip booking through the saga and show what happened: on the embedded local engine
+(default), on the local workspace (`--workspace local`, after `make local-up`) or on a Terraform
+workspace deployed to AWS (`--workspace dev`, default AWS credentials).
+
+python scripts/book.py                           # a booking that succeeds
+python scripts/book.py --inject payment=fail     # payment fails: refund, cancel hotel, cancel flight
+python scripts/book.py --json --inject hotel=fail
+python scripts/book.py --request my-booking.json # your own request (JSON file, or - for stdin)
+python scripts/book.py --inject flight=conflict:3  # AWS-level faults at the SDK boundary (local engines only)
+
+Exit status: 0 booked, 1 not booked (the saga failed or was rejected), 2 a usage or request-file error,
+3 the booking id was submitted before with other details (nothing booked).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from sagatools.client import samples, workspaces
+from sagatools.client.saga_client import ExecutionReport, ResubmissionConflict
+from sagatools.emulator.engine import LocalEngine
+from trip_saga.faults import AWS_FAULT_PATTERN, FAULT_PATTERN
+from trip_saga.models import BOOKING_ID_PATTERN
+
+CONFLICT_EXIT = 3  # the booking id was submitted before with other details
+
+
+def parse_injection(text: str) -> tuple[str, str]:
+    step, _, fault = text.partition("=")
+    if step not in samples.STEP_FAULT_KEYS or not (re.fullmatch(FAULT_PATTERN, fault) or re.fullmatch(AWS_FAULT_PATTERN, fault)):
+        raise argparse.ArgumentTypeError(
+            f"expected STEP=FAULT with STEP in {', '.join(samples.STEP_FAULT_KEYS)} and FAULT one of fail, timeout, permanent,"
+            f" transient:N, or an AWS fault conflict:N, throttle:N, throughput:N, internal:N, slow:N, lost:N (N 1-9); got {text!r}"
+        )
+    return step, fault
+
+
+def parse_booking_id(text: str) -> str:
+    if not re.fullmatch(BOOKING_ID_PATTERN, text):
+        raise argparse.ArgumentTypeError(
+            f"a booking id is 1-64 characters of A-Z a-z 0-9 _ - starting with a letter or digit; got {text!r}"
+        )
+    return text
+
+
+def read_request(path: Path) -> dict[str, Any]:
+    """The request file as a JSON object, or one line saying what is wrong with it."""
+    try:
+        request = json.loads(sys.stdin.read() if str(path) == "-" else path.read_text())
+    except OSError as error:
+        raise RequestFileError(f"--request {path}: {error.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise RequestFileError(f"--request {path}: not JSON ({error})") from None
+    if not isinstance(request, dict):
+        raise RequestFileError(f"--request {path}: a booking request is a JSON object, not {type(request).__name__}")
+    return request
+
+
+class RequestFileError(Exception):
+    pass
+
+
+def to_json(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; show them as JSON numbers."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def show(report: ExecutionReport, console: Console) -> None:
+    colour = "green" if report.status == "SUCCEEDED" else "red"
+    if report.resubmitted:
+        console.print(f"booking {report.booking_id} was submitted before: this is its execution, not a new one", style="yellow")
+    console.print(f"booking [bold]{report.booking_id}[/]: [{colour}]{report.status}[/]" + (f" ({report.error})" if report.error else ""))
+    console.print("path: " + " → ".join(report.path))
+    table = Table("service", "status", "reference", "tombstone", "updated_at")
+    for service, item in report.items.items():
+        if item is None:
+            table.add_row(service, "—", "", "", "")
+        else:
+            table.add_row(service, item["status"], item.get("reference") or "", str(item.get("tombstone", "")), item["updated_at"])
+    console.print(table)
+    original = original_error(report.cause)
+    if original:
+        console.print(f"original error: {original}", markup=False)
+
+
+def original_error(cause: str | None) -> str | None:
+    """`Error: errorMessage` of the failure that started the compensation, from the Fail state's Cause
+    (SagaFailed: the original {Error, Cause}; CompensationFailed: that and the unfinished step)."""
+    try:
+        outer = json.loads(cause or "")
+        first = outer.get("original_error", outer)
+        inner = json.loads(first.get("Cause") or "{}")
+    except (json.JSONDecodeError, AttributeError):
+        return cause
+    summary = f"{first.get('Error')}: {inner.get('errorMessage', '')}".rstrip(": ")
+    if "unfinished" in outer:
+        summary += f"; then {outer['unfinished']} could not complete ({outer['error']['Error']})"
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--booking-id", type=parse_booking_id, help="default: a fresh trip-<random> id")
+    parser.add_argument("--request", type=Path, help="a JSON booking request (file path, or - for stdin)")
+    parser.add_argument("--inject", action="append", type=parse_injection, default=[], metavar="STEP=FAULT", help="repeatable")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the readable view")
+    parser.add_argument("--workspace", metavar="local|NAME", help="run on a workspace instead of the embedded engine")
+    parser.add_argument("--print-request", action="store_true", help="print the request JSON and exit (e.g. for the AWS CLI)")
+    args = parser.parse_args(argv)
+
+    if args.request:
+        try:
+            request = read_request(args.request)
+        except RequestFileError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        if args.booking_id:
+            request["booking_id"] = args.booking_id
+    else:
+        request = samples.booking_request(args.booking_id)
+    request = samples.with_faults(request, args.inject)
+    if args.print_request:
+        print(json.dumps(request, indent=2))
+        return 0
+
+    try:
+        if args.workspace:
+            report = workspaces.load(args.workspace).saga().run(request, timeout=600)
+        else:
+            with LocalEngine() as engine:
+                report = engine.run(request)
+    except workspaces.WorkspaceError as error:
+        parser.error(str(error))
+    except ResubmissionConflict as conflict:
+        print(f"conflict: {conflict}", file=sys.stderr)
+        return CONFLICT_EXIT
+    if args.json:
+        print(json.dumps(report.as_json(), default=to_json, indent=2))
+    else:
+        show(report, Console())
+    return 0 if report.status == "SUCCEEDED" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
