@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Renders the state machine as a Mermaid flowchart from the rendered ASL, for the README.
+"""Renders the state machine as a Mermaid flowchart from the rendered ASL, for docs/design.md.
 
 python scripts/diagram.py           # print it
-python scripts/diagram.py --write   # replace the diagram in README.md
-python scripts/diagram.py --check   # exit 1 if README.md's diagram no longer matches the template
+python scripts/diagram.py --write   # replace the diagram in docs/design.md
+python scripts/diagram.py --check   # exit 1 if docs/design.md's diagram no longer matches the template
 """
 
 from __future__ import annotations
@@ -65,9 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     if not argv:
         print(block)
         return 0
-    current = markers.update(ROOT / "README.md", BEGIN, END, block, check="--check" in argv)
+    current = markers.update(ROOT / "docs" / "design.md", BEGIN, END, block, check="--check" in argv)
     if "--check" in argv and not current:
-        print("README.md's diagram does not match the template (run: python scripts/diagram.py --write)")
+        print("docs/design.md's diagram does not match the template (run: python scripts/diagram.py --write)")
         return 1
     return 0
 

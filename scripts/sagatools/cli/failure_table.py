@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""The README's failure semantics table, produced by running each fault through the local engine
-(so the table is what the saga does, not what we think it does). A test keeps the README in step.
+"""The failure semantics table in docs/failure-semantics.md, produced by running each fault through the
+local engine (so the table is what the saga does, not what we think it does). A test keeps the doc in step.
 
-    python scripts/failure_table.py           # rewrite the table in README.md
-    python scripts/failure_table.py --check   # exit 1 if README.md's table is out of date
+    python scripts/failure_table.py           # rewrite the table in docs/failure-semantics.md
+    python scripts/failure_table.py --check   # exit 1 if docs/failure-semantics.md's table is out of date
 """
 
 from __future__ import annotations
@@ -70,11 +70,11 @@ def table() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    current = markers.update(ROOT / "README.md", BEGIN, END, table(), check="--check" in argv)
+    current = markers.update(ROOT / "docs" / "failure-semantics.md", BEGIN, END, table(), check="--check" in argv)
     if "--check" in argv and not current:
-        print("README.md's failure table is out of date (run: python scripts/failure_table.py)")
+        print("docs/failure-semantics.md's failure table is out of date (run: python scripts/failure_table.py)")
         return 1
-    print("README.md's failure table is current" if current else "README.md's failure table rewritten")
+    print("docs/failure-semantics.md's failure table is current" if current else "docs/failure-semantics.md's failure table rewritten")
     return 0
 
 

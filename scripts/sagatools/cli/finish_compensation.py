@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Finish the compensations of a booking whose saga ended in CompensationFailed (see the README's
-runbook). Run it once the cause is fixed; it is safe to run more than once.
+"""Finish the compensations of a booking whose saga ended in CompensationFailed (see the runbook,
+docs/failure-semantics.md#runbook-compensationfailed). Run it once the cause is fixed; it is safe to run
+more than once.
 
     python scripts/finish_compensation.py --workspace dev --booking-id trip-0001
 """

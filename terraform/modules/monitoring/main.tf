@@ -35,7 +35,8 @@ resource "aws_cloudwatch_metric_alarm" "executions_failed" {
 }
 
 # Step Functions publishes every status change to EventBridge; this rule matches the executions that
-# ended in CompensationFailed, and the alarm fires on the first one (the runbook is in the README).
+# ended in CompensationFailed, and the alarm fires on the first one (the runbook:
+# docs/failure-semantics.md#runbook-compensationfailed).
 resource "aws_cloudwatch_event_rule" "compensation_failed" {
   name        = "${var.name_prefix}-saga-compensation-failed"
   description = "Booking sagas that ended in CompensationFailed"
@@ -52,7 +53,7 @@ resource "aws_cloudwatch_event_rule" "compensation_failed" {
 
 resource "aws_cloudwatch_metric_alarm" "compensation_failed" {
   alarm_name          = "${var.name_prefix}-saga-compensation-failed"
-  alarm_description   = "A booking's compensation could not complete: follow the README's CompensationFailed runbook."
+  alarm_description   = "A booking's compensation could not complete: follow the runbook in docs/failure-semantics.md#runbook-compensationfailed."
   namespace           = "AWS/Events"
   metric_name         = "MatchedEvents"
   dimensions          = { RuleName = aws_cloudwatch_event_rule.compensation_failed.name }
@@ -73,7 +74,7 @@ resource "aws_cloudwatch_metric_alarm" "compensation_attempts_failed" {
   for_each = toset(local.compensations)
 
   alarm_name          = "${var.name_prefix}-saga-${each.key}-failing"
-  alarm_description   = "${each.key} keeps failing: a booking's compensation may not complete. Follow the README's CompensationFailed runbook."
+  alarm_description   = "${each.key} keeps failing: a booking's compensation may not complete. Follow the runbook in docs/failure-semantics.md#runbook-compensationfailed."
   namespace           = var.metrics_namespace
   metric_name         = "CompensationFailed"
   dimensions          = { step = each.key, service = local.step_service[each.key] }
