@@ -8,6 +8,18 @@ locals {
 
   # The function catalog, shared with the packager and the local engine so they cannot drift.
   catalog = jsondecode(file("${path.module}/../lambdas/functions.json"))
+  # Each function's ARN under its placeholder in the ASL template.
+  function_arns = merge([for service in values(module.service) : service.function_arns]...)
+  function_arns_by_placeholder = {
+    for key, function in local.catalog.functions : function.arn_placeholder => local.function_arns[key]
+  }
+  # What the monitoring needs of each step: its service, and whether it is a compensation.
+  steps = {
+    for key, function in local.catalog.functions : function.state => {
+      service      = function.service
+      compensation = try(function.compensates, null) != null
+    }
+  }
   functions_by_service = {
     for service, spec in local.catalog.services : service => {
       for key, function in local.catalog.functions : key => function if function.service == service
@@ -79,7 +91,7 @@ module "state_machine" {
 
   name_prefix               = local.name_prefix
   definition_template       = "${path.module}/../statemachine/booking_saga.asl.json.tftpl"
-  function_arns             = merge([for service in values(module.service) : service.function_arns]...)
+  function_arns             = local.function_arns_by_placeholder
   alert_topic_arn           = module.alerts.topic_arn
   kms_key_arn               = module.kms.key_arn
   task_timeout_seconds      = var.task_timeout_seconds
@@ -95,5 +107,6 @@ module "monitoring" {
   name_prefix       = local.name_prefix
   state_machine_arn = module.state_machine.arn
   function_names    = merge([for deployed in values(module.service) : deployed.function_names]...)
+  steps             = local.steps
   alert_topic_arn   = module.alerts.topic_arn
 }

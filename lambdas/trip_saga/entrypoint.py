@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trip_saga.errors import SagaError
 from trip_saga.models import TaskEvent, parse_model
-from trip_saga.observability import count_step, invocation_keys, logger, outcome, tracer
+from trip_saga.observability import count_step, invocation_keys, logger, step_metric, tracer
 from trip_saga.repository import ReservationRepository
 from trip_saga.steps import STEPS, Attempt, run_step
 
@@ -47,13 +47,13 @@ def handler_for(state: str) -> Handler:
             attempt = Attempt(task.request, task.execution_arn, task.retry_count, context)
             result = run_step(step, attempt, repository, faults_enabled=faults_enabled())
         except Exception as error:
-            count_step(state, outcome(compensates=step.compensates, error=error))
+            count_step(state, step_metric(compensates=step.compensates, error=error))
             if isinstance(error, SagaError):
                 logger.warning("step refused", extra={"error": type(error).__name__, "reason": str(error)})
             else:
                 logger.exception("step errored")
             raise
-        count_step(state, outcome(compensates=step.compensates, error=None))
+        count_step(state, step_metric(compensates=step.compensates, error=None))
         logger.info("step done", extra={"status": result.status, "changed": result.changed})
         return result.model_dump(mode="json")
 

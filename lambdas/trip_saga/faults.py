@@ -23,7 +23,9 @@ FAULT_PATTERN = r"^(fail|timeout|permanent|transient:[1-9])$"
 AWS_FAULT_PATTERN = r"^(conflict|throttle|throughput|internal|slow|lost):[1-9]$"
 
 
-class Clock(Protocol):
+class RemainingTime(Protocol):
+    """What a step needs of the Lambda context: how long it has left."""
+
     def get_remaining_time_in_millis(self) -> int: ...
 
 
@@ -36,7 +38,7 @@ def before_write(fault: str | None, *, step: str, business_error: type[InjectedF
         raise DependencyUnavailable(f"{step}: dependency unavailable (injected fault '{fault}', attempt {attempt + 1})")
 
 
-def after_write(fault: str | None, *, context: Clock, attempt: int) -> None:
+def after_write(fault: str | None, *, context: RemainingTime, attempt: int) -> None:
     if fault == "timeout" and attempt == 0:
         # Outlive the deadline: Lambda stops the function and reports Sandbox.Timedout.
         clock.sleep(context.get_remaining_time_in_millis() / 1000 + 1)

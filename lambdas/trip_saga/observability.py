@@ -44,7 +44,8 @@ def invocation_keys(context: Any, *, correlation_id: str | None, **keys: object)
         logger.thread_safe_clear_keys()
 
 
-def outcome(*, compensates: bool, error: BaseException | None) -> str:
+def step_metric(*, compensates: bool, error: BaseException | None) -> str:
+    """The name of the metric an invocation counts (see the table above)."""
     if compensates:
         return "CompensationRan" if error is None else "CompensationFailed"
     if error is None:

@@ -34,7 +34,7 @@ from botocore.exceptions import ClientError
 from trip_saga import clock
 from trip_saga.aws import CLIENT_CONFIG, error_code, retryable_as_dependency_unavailable
 from trip_saga.errors import DependencyUnavailable, InventoryNotFound, SoldOut
-from trip_saga.faults import Clock
+from trip_saga.faults import RemainingTime
 
 RESERVATION_SK = "RESERVATION"
 INVENTORY_SK = "INVENTORY"
@@ -104,7 +104,7 @@ def table_resource(table_name: str) -> Any:
 
 
 class ReservationRepository:
-    def __init__(self, table_name: str, deadline: Clock) -> None:
+    def __init__(self, table_name: str, deadline: RemainingTime) -> None:
         self.table = table_resource(table_name)
         self.table_name = table_name
         self.deadline = deadline

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from trip_saga import errors, faults
+from trip_saga import catalog, errors, faults
 from trip_saga.models import BookingRequest, StepResult
 from trip_saga.repository import Hold, Owner, ReservationRepository, inventory_key, reference_for, reservation_key, utc_now
 
@@ -64,15 +64,14 @@ class Step:
 
 
 STEPS: dict[str, Step] = {
-    step.state: step
-    for step in (
-        Step("ReserveFlight", Service.FLIGHT, False, "flight", errors.FlightReservationFailed),
-        Step("ReserveHotel", Service.HOTEL, False, "hotel", errors.HotelReservationFailed),
-        Step("ProcessPayment", Service.PAYMENT, False, "payment", errors.PaymentDeclined),
-        Step("RefundPayment", Service.PAYMENT, True, "refund", errors.RefundFailed),
-        Step("CancelHotel", Service.HOTEL, True, "cancel_hotel", errors.HotelCancellationFailed),
-        Step("CancelFlight", Service.FLIGHT, True, "cancel_flight", errors.FlightCancellationFailed),
+    function.state: Step(
+        function.state,
+        Service(function.service),
+        function.compensates is not None,
+        function.fault_key,
+        getattr(errors, function.fault_error),
     )
+    for function in catalog.load().functions
 }
 
 
@@ -83,7 +82,7 @@ class Attempt:
     request: BookingRequest
     execution_arn: str
     retry_count: int
-    context: faults.Clock
+    context: faults.RemainingTime
 
 
 def run_step(step: Step, attempt: Attempt, repository: ReservationRepository, *, faults_enabled: bool) -> StepResult:

@@ -14,6 +14,8 @@ from sagatools.client import workspaces
 from sagatools.client.race import run_race
 from sagatools.client.saga_client import ResubmissionConflict, SagaClient
 
+pytestmark = pytest.mark.network
+
 Request = Callable[..., dict[str, Any]]
 PATHS = {
     "flight": ["ReserveFlight", "CancelFlight", "SagaFailed"],

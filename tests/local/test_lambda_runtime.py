@@ -21,9 +21,12 @@ from botocore.config import Config
 from sagatools.client import workspaces
 from sagatools.contract.outputs import terraform_output_json
 from sagatools.contract.paths import ROOT
+from sagatools.processes import group_alive
 
 HANDLERS = """
 import os, time
+
+pytestmark = pytest.mark.network
 
 def ok(event, context):
     return {"pid": os.getpid(), "event": event, "function": context.function_name,
@@ -68,8 +71,10 @@ def lambda_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    deadline = time.monotonic() + 60
     while not (state_dir / "ready.json").exists():
         assert process.poll() is None, "the workspace server exited"
+        assert time.monotonic() < deadline, "the workspace server did not start within 60 s"
         time.sleep(0.05)
     endpoint = json.loads((state_dir / "ready.json").read_text())["endpoint_url"]
     assert endpoint.startswith("http://127.0.0.1:")
@@ -97,17 +102,9 @@ def lambda_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     os.killpg(process.pid, 15)
     process.wait(timeout=15)
     deadline = time.monotonic() + 5
-    while _group_alive(process.pid) and time.monotonic() < deadline:
+    while group_alive(process.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not _group_alive(process.pid), "a worker outlived the workspace"
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    assert not group_alive(process.pid), "a worker outlived the workspace"
 
 
 def invoke(client: Any, name: str, payload: Any = None) -> tuple[str | None, Any]:

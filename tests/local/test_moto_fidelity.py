@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,8 @@ from moto import mock_aws
 
 from sagatools.contract import catalog
 from sagatools.emulator import moto_fidelity
+
+pytestmark = pytest.mark.moto
 
 SEATS, BOOKINGS = 10, 60
 SEAT_KEY = {"pk": {"S": "FLIGHT#ZZ1#2027-01-01"}, "sk": {"S": "INVENTORY"}}
@@ -63,7 +66,8 @@ def test_concurrent_transactions_sell_each_seat_once(dynamodb: Any) -> None:
 
     def book(booking: int) -> None:
         start.wait()
-        while True:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             try:
                 reserve(dynamodb, booking)
                 outcomes.append("confirmed")
@@ -73,6 +77,7 @@ def test_concurrent_transactions_sell_each_seat_once(dynamodb: Any) -> None:
                     continue  # another transaction held the seats: try again, as the handlers do
                 outcomes.append("sold out" if reasons(error)[1] == "ConditionalCheckFailed" else str(error))
                 return
+        outcomes.append("still in conflict after 60 s")
 
     threads = [threading.Thread(target=book, args=(n,)) for n in range(BOOKINGS)]
     for thread in threads:

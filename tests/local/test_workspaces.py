@@ -13,6 +13,8 @@ import pytest
 from sagatools.client import workspaces
 from sagatools.contract.outputs import terraform_output_json
 
+pytestmark = pytest.mark.subprocess
+
 OUTPUTS = terraform_output_json(
     {
         "region": "eu-west-1",

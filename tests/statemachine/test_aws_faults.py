@@ -11,6 +11,8 @@ import pytest
 from sagatools.emulator.engine import LocalEngine
 from tests.statemachine.test_paths import COMPENSATION_PATHS
 
+pytestmark = pytest.mark.moto
+
 KINDS = ["conflict", "throttle", "throughput", "internal", "slow", "lost"]
 HAPPY = ["ReserveFlight", "ReserveHotel", "ProcessPayment", "BookingSucceeded"]
 

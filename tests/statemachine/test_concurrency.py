@@ -13,6 +13,8 @@ import pytest
 from sagatools.client import inventory, samples
 from sagatools.emulator.engine import LocalEngine
 
+pytestmark = pytest.mark.moto
+
 SEATS, BOOKINGS = 10, 100
 
 

@@ -16,6 +16,8 @@ from sagatools.client import inventory
 from sagatools.emulator.engine import LocalEngine
 from tests.support.schedules import Batch, Tally, batches, run_batch
 
+pytestmark = pytest.mark.moto
+
 SHARDS = 2
 PER_SHARD = int(os.environ.get("SAGA_SCHEDULES", "500")) // SHARDS
 

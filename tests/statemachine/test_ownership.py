@@ -14,6 +14,8 @@ from sagatools.client import inventory
 from sagatools.emulator.engine import LocalEngine
 from tests.conftest import task_event
 
+pytestmark = pytest.mark.moto
+
 HOTEL_NIGHT = "HOTEL#lisbon-alfama-01#2027-05-14"
 FLIGHT = "FLIGHT#LH1234#2027-05-14"
 

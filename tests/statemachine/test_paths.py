@@ -9,7 +9,10 @@ import pytest
 
 from sagatools.client import inventory, recovery
 from sagatools.client.saga_client import ResubmissionConflict
-from sagatools.emulator.engine import DEFAULT_SETTINGS, LocalEngine
+from sagatools.contract.settings import DEPLOY_DEFAULTS
+from sagatools.emulator.engine import LocalEngine
+
+pytestmark = pytest.mark.moto
 
 COMPENSATION_PATHS = {
     "flight": ["ReserveFlight", "CancelFlight", "SagaFailed"],
@@ -84,8 +87,8 @@ def test_a_compensation_that_cannot_complete_ends_in_compensation_failed_and_can
         "CancelHotelUnfinished", "FinishCompensations", "CompensateRemaining", "AlertOperator", "CompensationFailed",
     ]  # fmt: skip
     assert (report.status, report.error) == ("FAILED", "CompensationFailed")
-    assert len(attempts) == DEFAULT_SETTINGS["compensation_max_attempts"] + 1
-    assert len(sleeps) == DEFAULT_SETTINGS["compensation_max_attempts"]
+    assert len(attempts) == DEPLOY_DEFAULTS["compensation_max_attempts"] + 1
+    assert len(sleeps) == DEPLOY_DEFAULTS["compensation_max_attempts"]
     assert all(0 <= delay <= 60 for delay in sleeps)  # full jitter, capped by MaxDelaySeconds
     assert statuses(report.items) == {"flight": ("CANCELLED", False), "hotel": ("RESERVED", False), "payment": ("REFUNDED", True)}
     cause = json.loads(report.cause or "")
@@ -127,7 +130,7 @@ def test_every_step_reports_its_outcome_as_a_metric(request_for: Any) -> None:
     with LocalEngine(prefix="trip-saga-metrics") as engine:
         engine.run(request_for(hotel="transient:1", payment="fail", cancel_flight="permanent"))
         metrics = emitted_metrics(engine)
-    attempts = DEFAULT_SETTINGS["compensation_max_attempts"] + 1
+    attempts = DEPLOY_DEFAULTS["compensation_max_attempts"] + 1
     assert sorted(set(metrics)) == sorted(
         {
             ("StepSucceeded", "ReserveFlight"),

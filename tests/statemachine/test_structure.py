@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from sagatools.contract import asl, catalog
-from sagatools.emulator.engine import DEFAULT_SETTINGS
+from sagatools.contract.settings import DEPLOY_DEFAULTS, state_machine_settings
 from tests.support import chaos
+
+pytestmark = pytest.mark.pure
 
 LAMBDA_TRANSIENT = {
     "Lambda.ServiceException",
@@ -35,8 +37,8 @@ RESULT_PATH = {
 
 def values() -> dict[str, Any]:
     functions = catalog.load().functions
-    arns = {f.template_arn: f"arn:aws:lambda:eu-west-1:111122223333:function:x-{f.key}" for f in functions}
-    return {**DEFAULT_SETTINGS, **arns, "alert_topic_arn": ALERT_TOPIC}
+    arns = {f.arn_placeholder: f"arn:aws:lambda:eu-west-1:111122223333:function:x-{f.key}" for f in functions}
+    return {**state_machine_settings(), **arns, "alert_topic_arn": ALERT_TOPIC}
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +54,11 @@ def test_every_task_invokes_its_function_through_lambda_invoke(states: dict[str,
     state = states[name]
     function = catalog.load().by_state(name)
     assert state["Resource"] == "arn:aws:states:::lambda:invoke"
-    assert state["Parameters"]["FunctionName"] == values()[function.template_arn]
+    assert state["Parameters"]["FunctionName"] == values()[function.arn_placeholder]
     assert state["Parameters"]["Payload"] == PAYLOAD
     assert set(state["ResultSelector"].values()) <= {"$.Payload.status", "$.Payload.reference"}
     assert state["ResultPath"] == RESULT_PATH[name]
-    assert state["TimeoutSeconds"] == DEFAULT_SETTINGS["task_timeout_seconds"]
+    assert state["TimeoutSeconds"] == DEPLOY_DEFAULTS["task_timeout_seconds"]
 
 
 @pytest.mark.parametrize("name", FORWARD)
@@ -101,7 +103,7 @@ def test_one_compensation_chain_newest_first(states: dict[str, Any]) -> None:
 def test_compensations_retry_every_error_with_capped_jittered_backoff(states: dict[str, Any], name: str) -> None:
     (retry,) = states[name]["Retry"]
     assert retry["ErrorEquals"] == ["States.ALL"]
-    assert retry["MaxAttempts"] == DEFAULT_SETTINGS["compensation_max_attempts"]
+    assert retry["MaxAttempts"] == DEPLOY_DEFAULTS["compensation_max_attempts"]
     assert retry["JitterStrategy"] == "FULL" and retry["MaxDelaySeconds"] <= 300
 
 
@@ -114,7 +116,7 @@ def test_a_compensation_that_still_fails_hands_the_rest_to_finish_compensations(
     later = CHAIN[CHAIN.index(name) + 1 :]
     assert record["Parameters"]["unfinished"] == name and record["Parameters"]["original_error.$"] == "$.error_info"
     assert record["Parameters"]["remaining"] == [
-        {"step": step, "function": values()[catalog.load().by_state(step).template_arn]} for step in later
+        {"step": step, "function": values()[catalog.load().by_state(step).arn_placeholder]} for step in later
     ]
     assert record["Next"] == "FinishCompensations"
 

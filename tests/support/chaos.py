@@ -15,7 +15,7 @@ from typing import Any
 
 from sagatools.client.inventory import conservation_violations
 from sagatools.client.saga_client import ExecutionReport
-from sagatools.contract.settings import DEFAULTS
+from sagatools.contract.settings import DEPLOY_DEFAULTS
 
 FORWARD = (("ReserveFlight", "flight"), ("ReserveHotel", "hotel"), ("ProcessPayment", "payment"))
 CHAIN = (("RefundPayment", "refund", "payment"), ("CancelHotel", "cancel_hotel", "hotel"), ("CancelFlight", "cancel_flight", "flight"))
@@ -42,7 +42,7 @@ def forward_fails(fault: str | None) -> bool:
 
 def compensation_fails(fault: str | None) -> bool:
     """A compensation retries every error, so only a fault that outlasts all its retries stops it."""
-    return _fails(fault, int(DEFAULTS["compensation_max_attempts"]))
+    return _fails(fault, int(DEPLOY_DEFAULTS["compensation_max_attempts"]))
 
 
 @dataclass(frozen=True)

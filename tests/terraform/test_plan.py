@@ -15,7 +15,7 @@ import pytest
 from sagatools.contract import catalog
 from tfprovider import check
 
-pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
+pytestmark = [pytest.mark.subprocess, pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
 
 ENVIRONMENTS = ("dev", "staging", "prod")
 
@@ -90,7 +90,7 @@ def expected_addresses(environment: str, alert_emails: list[str]) -> set[str]:
             addresses.add(f'{service}.{kind}["{function.key}"]')
         for alarm in ("errors", "throttles"):
             addresses.add(f'module.monitoring.aws_cloudwatch_metric_alarm.function["{prefix}-{function.key}-{alarm}"]')
-        if function.state in ("RefundPayment", "CancelHotel", "CancelFlight"):  # a compensation: alarmed on its own metric
+        if function.compensates:  # a compensation: alarmed on its own metric
             addresses.add(f'module.monitoring.aws_cloudwatch_metric_alarm.compensation_attempts_failed["{function.state}"]')
     return addresses
 

@@ -12,6 +12,8 @@ import pytest
 from tfprovider import check, policy_document, standin
 from tfprovider.schema import Block, ProviderSchema
 
+pytestmark = pytest.mark.pure
+
 UNKNOWN = standin.UNKNOWN
 
 

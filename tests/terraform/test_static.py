@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from sagatools.cli.tfdocs import main as tfdocs
-from sagatools.client import samples
 from sagatools.contract import asl, catalog, hcl
 from sagatools.contract.paths import ASL_TEMPLATE, LAMBDAS
-from sagatools.contract.settings import DEFAULTS
-from sagatools.emulator.engine import LocalEngine
+from sagatools.contract.settings import DEPLOY_DEFAULTS
 from trip_saga import entrypoint
+
+pytestmark = pytest.mark.pure
 
 MODULES = hcl.modules()
 POLICY_DOCUMENTS = [
@@ -41,21 +41,15 @@ def test_module_inputs_are_typed_and_described_and_outputs_described(module: Pat
     assert versions["required_providers"][0]["aws"]["version"] == "~> 6.0"
 
 
-def test_templatefile_passes_exactly_the_template_placeholders() -> None:
-    """Terraform fails a placeholder without a value (test_plan.py); not a value without a placeholder, nor a wrong ARN."""
+def test_the_template_placeholders_are_the_catalogs_functions_and_the_modules_settings() -> None:
+    """templatefile() gets each catalog function's ARN under its placeholder plus the module's settings:
+    Terraform fails a placeholder without a value (test_plan.py); this catches a value nothing uses."""
     module = hcl.load(hcl.TERRAFORM / "modules" / "state_machine")
     definition = module.typed("resource")[("aws_sfn_state_machine", "this")]["definition"]
-    match = re.fullmatch(r"\$\{templatefile\(var\.definition_template, \{(.*)\}\)\}", definition, re.S)
-    assert match, definition
-    passed = set(re.findall(r"(\w+)\s*=", match.group(1)))
-    assert passed == asl.placeholders(ASL_TEMPLATE.read_text())
-    root = hcl.load(hcl.TERRAFORM).named("module")["state_machine"]
-    assert root["definition_template"] == "${path.module}/../statemachine/booking_saga.asl.json.tftpl"
-    # each ARN placeholder gets the function the catalog says it names
-    for function in catalog.load().functions:
-        assert f'{function.template_arn} = var.function_arns["{function.key}"]' in re.sub(r"\s+", " ", match.group(1))
-    assert "alert_topic_arn = var.alert_topic_arn" in re.sub(r"\s+", " ", match.group(1))
-    assert root["alert_topic_arn"] == "${module.alerts.topic_arn}"
+    settings = set(re.findall(r"(\w+)\s*=", definition.split("merge(var.function_arns,", 1)[1]))
+    functions = {function.arn_placeholder for function in catalog.load().functions}
+    assert functions | settings == asl.placeholders(ASL_TEMPLATE.read_text())
+    assert not functions & settings
 
 
 def test_functions_come_from_the_catalog_and_their_handlers_exist() -> None:
@@ -90,18 +84,6 @@ def test_each_function_policy_names_only_its_own_table_and_the_catalog_actions()
     assert dynamodb[0]["resources"] == ["${aws_dynamodb_table.this.arn}"]
     others = [s for s in statements if s is not dynamodb[0]]
     assert not any("dynamodb:" in str(s["actions"]) for s in others)
-
-
-def test_catalog_actions_are_exactly_what_each_handler_calls() -> None:
-    """Least privilege, measured: run every path and record each function's DynamoDB calls."""
-    with LocalEngine(prefix="trip-saga-iam") as engine:
-        # success; tombstones at every compensation; every compensation closing a real reservation or charge
-        for faults in ({}, {"flight": "fail"}, {"hotel": "fail"}, {"payment": "fail"}, {"payment": "timeout"}):
-            engine.run(samples.booking_request(faults=faults or None))
-        called: dict[str, set[str]] = {}
-        for function, operation in engine.dynamodb_calls:
-            called.setdefault(function.removeprefix("trip-saga-iam-"), set()).add(operation)
-    assert called == {function.key: set(function.dynamodb_actions) for function in catalog.load().functions}
 
 
 @pytest.mark.parametrize(("module", "document", "body"), POLICY_DOCUMENTS, ids=lambda v: v if isinstance(v, str) else "")
@@ -157,10 +139,6 @@ def test_state_machine_role_invokes_exactly_the_six_functions() -> None:
     statements = module.typed("data")[("aws_iam_policy_document", "this")]["statement"]
     invoke = [s for s in statements if s["actions"] == ["lambda:InvokeFunction"]]
     assert len(invoke) == 1 and invoke[0]["resources"] == "${sort(values(var.function_arns))}"
-    validation = module.named("variable")["function_arns"]["validation"][0]["condition"]
-    assert "length(var.function_arns) == 6" in validation
-    for function in catalog.load().functions:
-        assert f'"{function.key}"' in validation
     machine = module.typed("resource")[("aws_sfn_state_machine", "this")]
     assert machine["type"] == "STANDARD"
     assert machine["tracing_configuration"][0]["enabled"] is True
@@ -174,4 +152,4 @@ def test_module_readmes_list_current_inputs_and_outputs() -> None:
 
 def test_local_runs_use_the_terraform_defaults() -> None:
     variables = hcl.load(hcl.TERRAFORM).named("variable")
-    assert {name: variables[name]["default"] for name in DEFAULTS} == DEFAULTS
+    assert {name: variables[name]["default"] for name in DEPLOY_DEFAULTS} == DEPLOY_DEFAULTS

@@ -15,6 +15,8 @@ from sagatools.client import samples
 from sagatools.contract import catalog
 from sagatools.emulator.engine import LocalEngine
 
+pytestmark = pytest.mark.moto
+
 ODD = st.sampled_from(["\u202e", "\u200b", "\x00", "\x1b", "\x7f", "\x85", "\ufeff", "\ud800", "\u2066"])
 NOT_A_STRING = st.one_of(
     st.none(), st.integers(), st.floats(allow_nan=True), st.booleans(), st.lists(st.integers(), max_size=2), st.just({})

@@ -10,6 +10,8 @@ from sagatools.contract import catalog
 from sagatools.emulator.engine import LocalEngine
 from tests.conftest import task_event
 
+pytestmark = pytest.mark.moto
+
 RESERVE = {"flight": "reserve-flight", "hotel": "reserve-hotel", "payment": "process-payment"}
 COMPENSATE = {"flight": "cancel-flight", "hotel": "cancel-hotel", "payment": "refund-payment"}
 OPEN = {"flight": "RESERVED", "hotel": "RESERVED", "payment": "CHARGED"}

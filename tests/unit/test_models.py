@@ -12,6 +12,8 @@ from sagatools.client import samples
 from trip_saga.errors import InvalidBookingRequest
 from trip_saga.models import BookingRequest, parse_model
 
+pytestmark = pytest.mark.pure
+
 
 def with_change(path: str, value: Any) -> dict[str, Any]:
     request = copy.deepcopy(samples.booking_request("b-1"))
@@ -91,3 +93,12 @@ def test_a_request_over_step_functions_limit_is_refused_by_name() -> None:
     request = with_change("customer.notes", "x" * (256 * 1024))
     with pytest.raises(InvalidBookingRequest, match=r"at most 262144"):
         parse_model(request, BookingRequest)
+
+
+def test_the_request_has_a_fault_key_for_each_step_of_the_catalog() -> None:
+    from trip_saga import catalog
+    from trip_saga.models import AwsFaults, Faults
+
+    keys = [function.fault_key for function in catalog.load().functions]
+    assert list(AwsFaults.model_fields) == keys
+    assert list(Faults.model_fields) == [*keys, "aws"]

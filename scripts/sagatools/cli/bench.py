@@ -30,7 +30,7 @@ from sagatools.cli.package_lambdas import package
 from sagatools.client import samples
 from sagatools.contract import catalog
 from sagatools.contract.paths import ROOT
-from sagatools.contract.settings import DEFAULTS
+from sagatools.contract.settings import DEPLOY_DEFAULTS
 from sagatools.emulator.engine import LocalEngine
 
 PATHS = {"happy path": {}, "flight fails": {"flight": "fail"}, "hotel fails": {"hotel": "fail"}, "payment fails": {"payment": "fail"}}
@@ -96,8 +96,8 @@ def saga_times() -> tuple[dict[str, float], dict[str, float], dict[str, dict[str
 def minimum_requests(path: list[str], faults: dict[str, str]) -> int:
     """One write per task that must write: every forward step that succeeds or gets as far as writing,
     and every compensation (it must at least leave a tombstone)."""
-    forward = {"ReserveFlight": "flight", "ReserveHotel": "hotel", "ProcessPayment": "payment"}
-    compensations = {"RefundPayment", "CancelHotel", "CancelFlight"}
+    forward = {function.state: function.fault_key for function in catalog.load().forward}
+    compensations = {function.state for function in catalog.load().compensations}
     return sum(1 for state in path if (state in forward and faults.get(forward[state]) != "fail") or state in compensations)
 
 
@@ -194,7 +194,7 @@ def main() -> int:
     ]
 
     rows_e = []
-    memory_gb = DEFAULTS["lambda_memory_mb"] / 1024
+    memory_gb = DEPLOY_DEFAULTS["lambda_memory_mb"] / 1024
     for name in PATHS:
         used = usage[name]
         wru = used["wru"]
@@ -234,7 +234,7 @@ def main() -> int:
             rows_e,
         ),
         f"\nPrices (us-east-1 list, x86_64): Step Functions Standard ${PRICE['transition'] * 1000:.3f} per 1,000 state transitions;"
-        f" Lambda $0.20 per 1M requests and ${PRICE['lambda_gb_second']} per GB-second at {DEFAULTS['lambda_memory_mb']} MB;"
+        f" Lambda $0.20 per 1M requests and ${PRICE['lambda_gb_second']} per GB-second at {DEPLOY_DEFAULTS['lambda_memory_mb']} MB;"
         " DynamoDB on-demand $0.625 per 1M write request units (a transactional write costs 2 WRU per item, items under 1 KB)."
         " Lambda durations are the local engine's handler times (moto, not DynamoDB): real ones differ, but at these"
         " prices the state transitions dominate. Logs, X-Ray, KMS requests and data transfer are left out.\n",

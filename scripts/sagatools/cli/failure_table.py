@@ -13,15 +13,15 @@ from typing import Any
 
 from sagatools.client import samples
 from sagatools.client.saga_client import ExecutionReport
-from sagatools.contract import markers
+from sagatools.contract import catalog, markers
 from sagatools.contract.paths import ROOT
 from sagatools.emulator.engine import LocalEngine
 
 BEGIN, END = "<!-- BEGIN_FAILURE_TABLE -->", "<!-- END_FAILURE_TABLE -->"
 FORWARD_FAULTS = ("fail", "transient:2", "transient:4", "timeout", "permanent")
 COMPENSATION_FAULTS = ("fail", "transient:9", "timeout", "permanent")
-# A compensation only runs after a forward failure: payment fails, so all three run.
-TRIGGER = [("payment", "fail")]
+# A compensation only runs after a forward failure: the last forward step fails, so all of them run.
+TRIGGER = [(catalog.load().forward[-1].fault_key, "fail")]
 # AWS-level faults (sagatools.emulator.aws_faults), each beyond the SDK's three attempts, at a forward step and a
 # compensation; and one that outlasts every retry of its step.
 AWS_FAULTS = ("conflict:5", "throttle:5", "throughput:5", "internal:5", "slow:3", "lost:3")
@@ -29,11 +29,13 @@ Faults = list[tuple[str, str]]
 
 
 def scenarios() -> list[Faults]:
-    rows: list[Faults] = [[(key, fault)] for key in ("flight", "hotel", "payment") for fault in FORWARD_FAULTS]
-    rows += [[*TRIGGER, (key, fault)] for key in ("refund", "cancel_hotel", "cancel_flight") for fault in COMPENSATION_FAULTS]
-    rows += [[("flight", fault)] for fault in AWS_FAULTS]
-    rows += [[*TRIGGER, ("cancel_hotel", fault)] for fault in AWS_FAULTS]
-    rows += [[("flight", "transient:2"), ("flight", "internal:9")]]
+    steps = catalog.load()
+    first, middle = steps.forward[0].fault_key, steps.compensations[len(steps.compensations) // 2].fault_key
+    rows: list[Faults] = [[(step.fault_key, fault)] for step in steps.forward for fault in FORWARD_FAULTS]
+    rows += [[*TRIGGER, (step.fault_key, fault)] for step in steps.compensations for fault in COMPENSATION_FAULTS]
+    rows += [[(first, fault)] for fault in AWS_FAULTS]
+    rows += [[*TRIGGER, (middle, fault)] for fault in AWS_FAULTS]
+    rows += [[(first, "transient:2"), (first, "internal:9")]]
     return rows
 
 

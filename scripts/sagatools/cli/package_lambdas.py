@@ -2,7 +2,7 @@
 """`make package`: the Lambda artifacts Terraform deploys, byte-deterministic and rebuilt only when
 their inputs change.
 
-    build/lambda/<service>.zip            handlers/<service>.py + the shared domain layer (trip_saga/)
+    build/lambda/<service>.zip            handlers/<service>.py, the shared domain layer (trip_saga/) and the step catalog
     build/lambda/dependencies-layer.zip   python/ <- lambdas/requirements.txt for python3.12 x86_64
     build/lambda/manifest.json            sha256 and input hash of each artifact
 
@@ -62,7 +62,7 @@ def digest(*parts: bytes | str) -> str:
 
 def service_entries(service: str) -> list[tuple[str, Path]]:
     handler_modules = {f.handler.rsplit(".", 1)[0] for f in catalog.load().functions if f.service == service}
-    entries = [("handlers/__init__.py", LAMBDAS / "handlers" / "__init__.py")]
+    entries = [("handlers/__init__.py", LAMBDAS / "handlers" / "__init__.py"), ("functions.json", LAMBDAS / "functions.json")]
     entries += [(module.replace(".", "/") + ".py", LAMBDAS / (module.replace(".", "/") + ".py")) for module in sorted(handler_modules)]
     entries += [(path.relative_to(LAMBDAS).as_posix(), path) for path in files_under(LAMBDAS / "trip_saga")]
     return entries

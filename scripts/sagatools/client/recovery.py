@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sagatools.client.saga_client import SagaClient
-
-COMPENSATIONS = ("refund-payment", "cancel-hotel", "cancel-flight")  # newest first, as the chain runs them
+from sagatools.contract import catalog
 
 
 class RecoveryError(RuntimeError):
@@ -38,7 +37,7 @@ def finish_compensations(
     request = json.loads(description["input"])
     request.pop("faults", None)
     results = {}
-    for key in COMPENSATIONS:
+    for key in (function.key for function in catalog.load().compensations):  # newest first, as the chain runs them
         response = lambda_client.invoke(
             FunctionName=function_names[key],
             Payload=json.dumps({"request": request, "execution_arn": execution_arn}).encode(),

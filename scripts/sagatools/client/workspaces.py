@@ -16,6 +16,7 @@ import boto3
 
 from sagatools.client.saga_client import SagaClient
 from sagatools.contract.paths import ROOT
+from sagatools.processes import alive
 
 STATE_DIR = ROOT / "build" / "local-workspace"
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local", "aws_session_token": "local"}
@@ -90,8 +91,4 @@ def endpoint_pid(state_dir: Path) -> int | None:
     if not ready.exists():
         return None
     pid = int(json.loads(ready.read_text())["pid"])
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return None
-    return pid
+    return pid if alive(pid) else None

@@ -1,43 +1,11 @@
-"""The function catalog (lambdas/functions.json) as typed Python."""
+"""The step catalog as the tooling uses it (trip_saga.catalog reads it), and what it implies for a deploy:
+the table schema and each function's environment."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from functools import cache
+from trip_saga.catalog import Catalog, Function, load
 
-from sagatools.contract.paths import CATALOG
-
-
-@dataclass(frozen=True)
-class Function:
-    key: str  # e.g. "reserve-flight"; the deployed name is "<prefix>-<key>"
-    state: str
-    service: str
-    handler: str
-    template_arn: str
-    dynamodb_actions: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Catalog:
-    tables: dict[str, str]  # service -> table suffix
-    functions: tuple[Function, ...]
-
-    def by_state(self, state: str) -> Function:
-        return next(function for function in self.functions if function.state == state)
-
-
-@cache
-def load() -> Catalog:
-    raw = json.loads(CATALOG.read_text())
-    return Catalog(
-        tables={service: spec["table"] for service, spec in raw["services"].items()},
-        functions=tuple(
-            Function(key=key, dynamodb_actions=tuple(spec.pop("dynamodb_actions")), **spec)
-            for key, spec in ((key, dict(spec)) for key, spec in raw["functions"].items())
-        ),
-    )
+__all__ = ["TABLE_SCHEMA", "Catalog", "Function", "function_environment", "load"]
 
 
 # Every service table: generic string keys, on demand (modules/service/main.tf declares the same).

@@ -1,7 +1,7 @@
 """Deployment settings shared by the local engine and the local workspace. They equal the Terraform
 root module's variable defaults (a test holds them to it), so local runs behave like a default deploy."""
 
-DEFAULTS = {
+DEPLOY_DEFAULTS = {
     "task_timeout_seconds": 30,
     "compensation_max_attempts": 10,
     "lambda_timeout_seconds": 10,
@@ -14,4 +14,4 @@ STATE_MACHINE_SETTINGS = ("task_timeout_seconds", "compensation_max_attempts")
 
 
 def state_machine_settings() -> dict[str, int]:
-    return {name: DEFAULTS[name] for name in STATE_MACHINE_SETTINGS}
+    return {name: DEPLOY_DEFAULTS[name] for name in STATE_MACHINE_SETTINGS}

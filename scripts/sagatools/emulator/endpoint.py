@@ -35,6 +35,7 @@ from sagatools.contract import catalog
 from sagatools.emulator import moto_fidelity
 from sagatools.emulator.aws_faults import FaultPlan, error_response
 from sagatools.emulator.lambda_service import FunctionConfig, InvokeResult, LocalLambdaService
+from sagatools.processes import alive
 from trip_saga.aws import CLIENT_CONFIG
 from trip_saga.steps import STEPS
 
@@ -177,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     def watchdog() -> None:
         deadline = time.monotonic() + args.ttl
         while time.monotonic() < deadline:
-            if args.parent_pid and not _alive(args.parent_pid):
+            if args.parent_pid and not alive(args.parent_pid):
                 return stop("parent exited")
             time.sleep(0.5)
         stop(f"ttl of {args.ttl:.0f}s reached")
@@ -197,16 +198,6 @@ def main(argv: list[str] | None = None) -> int:
         ready.unlink(missing_ok=True)
         print(f"workspace stopped: {holder.get('stopping', 'server ended')}", flush=True)
     return 0
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 if __name__ == "__main__":

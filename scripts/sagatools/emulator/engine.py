@@ -36,13 +36,12 @@ from moto.core.models import botocore_stubber
 from sagatools.client import inventory
 from sagatools.client.saga_client import ExecutionReport, SagaClient
 from sagatools.contract import asl, catalog
-from sagatools.contract.settings import DEFAULTS, state_machine_settings
+from sagatools.contract.settings import DEPLOY_DEFAULTS, state_machine_settings
 from sagatools.emulator import moto_fidelity
 from sagatools.emulator.aws_faults import FaultPlan, error_response
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
-DEFAULT_SETTINGS = state_machine_settings()
 _RETRIER = "moto.stepfunctions.parser.asl.component.common.retry.retrier_decl.time"
 
 
@@ -201,9 +200,9 @@ class LocalEngine:
     ) -> None:
         self.prefix = prefix
         self.fault_injection = fault_injection
-        self.settings = {**DEFAULT_SETTINGS, **(settings or {})}
+        self.settings = {**state_machine_settings(), **(settings or {})}
         self.inventory_items = inventory_items if inventory_items is not None else inventory.inventory_items()
-        self.function_timeout = float(DEFAULTS["lambda_timeout_seconds"])
+        self.function_timeout = float(DEPLOY_DEFAULTS["lambda_timeout_seconds"])
         self.retry_sleeps: list[float] = []  # every retry interval the interpreter asked for, not slept
         self.invocations: list[tuple[str, str]] = []  # (function name, errorType or "") in call order
         self.logs: dict[str, list[str]] = {}  # function name -> its stdout lines (logs and EMF metrics)
@@ -335,7 +334,7 @@ class LocalEngine:
     def _create_state_machine(self) -> str:
         values = {
             **self.settings,
-            **{f.template_arn: self.function_arn(f) for f in catalog.load().functions},
+            **{f.arn_placeholder: self.function_arn(f) for f in catalog.load().functions},
             "alert_topic_arn": self.alert_topic_arn,
         }
         response = self.sfn.create_state_machine(

@@ -5,7 +5,6 @@ any other workspace."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -22,7 +21,8 @@ from sagatools.client.workspaces import LOCAL_CREDENTIALS, STATE_DIR, Workspace,
 from sagatools.contract import asl, catalog
 from sagatools.contract.outputs import terraform_output_json
 from sagatools.contract.paths import ROOT
-from sagatools.contract.settings import DEFAULTS, state_machine_settings
+from sagatools.contract.settings import DEPLOY_DEFAULTS, state_machine_settings
+from sagatools.processes import group_alive
 
 LAMBDA_ARTIFACTS = ROOT / "build" / "lambda"
 LOCAL_ARTIFACTS = ROOT / "build" / "local"
@@ -86,22 +86,12 @@ def stop(*, state_dir: Path = STATE_DIR, timeout: float = 15) -> bool:
         except ProcessLookupError:
             break
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and _group_alive(pid):
+        while time.monotonic() < deadline and group_alive(pid):
             time.sleep(0.05)
-        if not _group_alive(pid):
+        if not group_alive(pid):
             break
     for stale in ("ready.json", "workspace.json"):
         (state_dir / stale).unlink(missing_ok=True)
-    return True
-
-
-def _group_alive(pgid: int) -> bool:
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pgid, os.WNOHANG)  # reap the server if it is our child
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
     return True
 
 
@@ -140,14 +130,14 @@ def provision(endpoint_url: str, *, prefix: str = PREFIX, fault_injection: bool 
             Role=role_arn,
             Handler=function.handler,
             Code={"ZipFile": (LAMBDA_ARTIFACTS / f"{function.service}.zip").read_bytes()},
-            Timeout=DEFAULTS["lambda_timeout_seconds"],
-            MemorySize=DEFAULTS["lambda_memory_mb"],
+            Timeout=DEPLOY_DEFAULTS["lambda_timeout_seconds"],
+            MemorySize=DEPLOY_DEFAULTS["lambda_memory_mb"],
             Environment={"Variables": catalog.function_environment(function, prefix=prefix, fault_injection=fault_injection)},
             Layers=[layer_arn],
             TracingConfig={"Mode": "Active"},
             KMSKeyArn=kms_key_arn,
         )
-        function_arns[function.template_arn], function_names[function.key] = created["FunctionArn"], name
+        function_arns[function.arn_placeholder], function_names[function.key] = created["FunctionArn"], name
     statement["Principal"] = {"Service": "states.amazonaws.com"}
     machine_role = iam.create_role(RoleName=f"{prefix}-booking-saga", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     state_machine_arn = client("stepfunctions").create_state_machine(

@@ -5,9 +5,9 @@ data "aws_region" "current" {}
 
 locals {
   alarm_actions = [var.alert_topic_arn]
-  compensations = ["RefundPayment", "CancelHotel", "CancelFlight"]
-  forward_steps = ["ReserveFlight", "ReserveHotel", "ProcessPayment"]
-  step_service  = { ReserveFlight = "flight", ReserveHotel = "hotel", ProcessPayment = "payment", RefundPayment = "payment", CancelHotel = "hotel", CancelFlight = "flight" }
+  compensations = [for state, step in var.steps : state if step.compensation]
+  forward_steps = [for state, step in var.steps : state if !step.compensation]
+  step_service  = { for state, step in var.steps : state => step.service }
 
   # Two alarms per function: errors above the threshold in 5 minutes, and any throttle.
   function_alarms = merge([

@@ -13,6 +13,11 @@ variable "function_names" {
   type        = map(string)
 }
 
+variable "steps" {
+  description = "The saga's steps by state name (from the step catalog): each one's service, and whether it is a compensation."
+  type        = map(object({ service = string, compensation = bool }))
+}
+
 variable "alert_topic_arn" {
   description = "SNS topic every alarm notifies (on alarm and on recovery)."
   type        = string

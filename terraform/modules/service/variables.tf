@@ -29,7 +29,7 @@ variable "functions" {
     state            = string
     service          = string
     handler          = string
-    template_arn     = string
+    arn_placeholder  = string
     dynamodb_actions = list(string)
   }))
 

@@ -134,17 +134,12 @@ resource "aws_sfn_state_machine" "this" {
   type     = "STANDARD"
   role_arn = aws_iam_role.this.arn
 
-  definition = templatefile(var.definition_template, {
-    reserve_flight_arn        = var.function_arns["reserve-flight"]
-    reserve_hotel_arn         = var.function_arns["reserve-hotel"]
-    process_payment_arn       = var.function_arns["process-payment"]
-    refund_payment_arn        = var.function_arns["refund-payment"]
-    cancel_hotel_arn          = var.function_arns["cancel-hotel"]
-    cancel_flight_arn         = var.function_arns["cancel-flight"]
+  # Each function's ARN under its placeholder (from the step catalog), and the settings.
+  definition = templatefile(var.definition_template, merge(var.function_arns, {
     alert_topic_arn           = var.alert_topic_arn
     task_timeout_seconds      = var.task_timeout_seconds
     compensation_max_attempts = var.compensation_max_attempts
-  })
+  }))
 
   logging_configuration {
     log_destination        = "${aws_cloudwatch_log_group.this.arn}:*"

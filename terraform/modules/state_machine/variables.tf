@@ -9,15 +9,12 @@ variable "definition_template" {
 }
 
 variable "function_arns" {
-  description = "ARNs of the six saga functions by catalog key (reserve-flight, cancel-flight, reserve-hotel, cancel-hotel, process-payment, refund-payment)."
+  description = "ARNs of the saga functions by the ASL template's placeholder (the step catalog's arn_placeholder, e.g. reserve_flight_arn); templatefile() fails on a missing one."
   type        = map(string)
 
   validation {
-    condition = (
-      length(var.function_arns) == 6 &&
-      alltrue([for key in ["reserve-flight", "cancel-flight", "reserve-hotel", "cancel-hotel", "process-payment", "refund-payment"] : contains(keys(var.function_arns), key)])
-    )
-    error_message = "function_arns must name exactly the six saga functions."
+    condition     = alltrue([for placeholder in keys(var.function_arns) : can(regex("^[a-z_]+_arn$", placeholder))])
+    error_message = "function_arns must be keyed by the template's ARN placeholders (<name>_arn)."
   }
 }
 

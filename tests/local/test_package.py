@@ -6,10 +6,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sagatools.cli.package_lambdas import package
 
+from sagatools.cli.package_lambdas import package
 from sagatools.contract import catalog
 from sagatools.contract.archive import FIXED_TIME
+
+pytestmark = pytest.mark.network
 
 
 @pytest.fixture(scope="module")

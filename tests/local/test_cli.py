@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sagatools.contract.paths import ROOT
+
+pytestmark = pytest.mark.subprocess
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
