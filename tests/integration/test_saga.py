@@ -13,15 +13,11 @@ from botocore.exceptions import ClientError
 from sagatools.client import workspaces
 from sagatools.client.race import run_race
 from sagatools.client.saga_client import ResubmissionConflict, SagaClient
+from tests.support.chaos import COMPENSATION_PATHS, HAPPY_PATH
 
 pytestmark = pytest.mark.network
 
 Request = Callable[..., dict[str, Any]]
-PATHS = {
-    "flight": ["ReserveFlight", "CancelFlight", "SagaFailed"],
-    "hotel": ["ReserveFlight", "ReserveHotel", "CancelHotel", "CancelFlight", "SagaFailed"],
-    "payment": ["ReserveFlight", "ReserveHotel", "ProcessPayment", "RefundPayment", "CancelHotel", "CancelFlight", "SagaFailed"],
-}
 FINAL = {  # service -> (status, tombstone) after a failure at each step
     "flight": {"flight": ("CANCELLED", True), "hotel": None, "payment": None},
     "hotel": {"flight": ("CANCELLED", False), "hotel": ("CANCELLED", True), "payment": None},
@@ -39,7 +35,7 @@ def test_a_booking_reserves_flight_and_hotel_and_charges_payment(saga: SagaClien
     request = new_request()
     report = saga.run(request, timeout=300)
 
-    assert report.path == ["ReserveFlight", "ReserveHotel", "ProcessPayment", "BookingSucceeded"]
+    assert report.path == HAPPY_PATH
     assert (report.status, report.error) == ("SUCCEEDED", None)
     assert state(report.items) == BOOKED
     flight, hotel, payment = (report.items[s] for s in ("flight", "hotel", "payment"))
@@ -54,7 +50,7 @@ def test_a_booking_reserves_flight_and_hotel_and_charges_payment(saga: SagaClien
 def test_a_failure_runs_the_compensation_chain(saga: SagaClient, new_request: Request, failing: str) -> None:
     report = saga.run(new_request(**{failing: "fail"}), timeout=300)
 
-    assert report.path == PATHS[failing]
+    assert report.path == COMPENSATION_PATHS[failing]
     assert (report.status, report.error) == ("FAILED", "SagaFailed")
     assert json.loads(report.cause or "{}")["Error"] == ORIGINAL_ERROR[failing]
     assert state(report.items) == FINAL[failing]
@@ -137,7 +133,7 @@ def test_aws_faults_within_the_retries_change_nothing(saga: SagaClient, new_requ
     request["faults"] = {"aws": {"flight": "conflict:4", "hotel": "lost:2", "payment": "throttle:4"}}
     report = saga.run(request, timeout=300)
 
-    assert report.path == ["ReserveFlight", "ReserveHotel", "ProcessPayment", "BookingSucceeded"]
+    assert report.path == HAPPY_PATH
     assert state(report.items) == BOOKED
 
 

@@ -9,20 +9,19 @@ from typing import Any
 import pytest
 
 from sagatools.emulator.engine import LocalEngine
-from tests.statemachine.test_paths import COMPENSATION_PATHS
+from tests.support.chaos import COMPENSATION_PATHS, HAPPY_PATH
 
 pytestmark = pytest.mark.moto
 
 KINDS = ["conflict", "throttle", "throughput", "internal", "slow", "lost"]
-HAPPY = ["ReserveFlight", "ReserveHotel", "ProcessPayment", "BookingSucceeded"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(
     ("step", "faults", "path"),
     [
-        pytest.param("flight", {}, HAPPY, id="reserve-flight"),
-        pytest.param("payment", {}, HAPPY, id="process-payment"),
+        pytest.param("flight", {}, HAPPY_PATH, id="reserve-flight"),
+        pytest.param("payment", {}, HAPPY_PATH, id="process-payment"),
         pytest.param("cancel_hotel", {"payment": "timeout"}, COMPENSATION_PATHS["payment"], id="cancel-hotel"),
         pytest.param("refund", {"payment": "timeout"}, COMPENSATION_PATHS["payment"], id="refund-payment"),
     ],
@@ -41,7 +40,7 @@ def test_every_aws_fault_is_survived_without_changing_the_outcome(
         assert 3 <= injected < 5  # its write landed, the answers were lost: a later attempt finds the work done
     else:
         assert injected == 5
-    expected = {"flight": "RESERVED", "hotel": "RESERVED", "payment": "CHARGED"} if path == HAPPY else None
+    expected = {"flight": "RESERVED", "hotel": "RESERVED", "payment": "CHARGED"} if path == HAPPY_PATH else None
     closed = {"flight": "CANCELLED", "hotel": "CANCELLED", "payment": "REFUNDED"}
     assert {service: item["status"] for service, item in report.items.items() if item} == (expected or closed)
     assert all(item["tombstone"] is False for item in report.items.values() if item)  # each write landed once: no tombstones

@@ -10,11 +10,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
 
 from sagatools.client import inventory
 from sagatools.emulator.engine import LocalEngine
-from tests.support.schedules import Batch, Tally, batches, run_batch
+from tests.support.schedules import Tally, run_batches
 
 pytestmark = pytest.mark.moto
 
@@ -26,14 +25,7 @@ PER_SHARD = int(os.environ.get("SAGA_SCHEDULES", "500")) // SHARDS
 def test_every_fault_schedule_keeps_the_invariant(shard: int) -> None:
     tally = Tally()
     with LocalEngine(prefix=f"invariant-{shard}", inventory_items={}) as engine:
-
-        @settings(max_examples=PER_SHARD // 2, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
-        @given(batches(shard))
-        def keeps_the_invariant(batch: Batch) -> None:
-            assert run_batch(engine, batch, tally) == []
-
-        while tally.runs < PER_SHARD:  # batches hold one to four executions: run until enough executions ran
-            keeps_the_invariant()
+        run_batches(engine, PER_SHARD, shard, tally, stop_at_violation=True)
         whole_tables = inventory.conservation_violations(engine.all_items())
 
     assert whole_tables == []

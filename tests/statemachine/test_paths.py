@@ -11,14 +11,10 @@ from sagatools.client import inventory, recovery
 from sagatools.client.saga_client import ResubmissionConflict
 from sagatools.contract.settings import DEPLOY_DEFAULTS
 from sagatools.emulator.engine import LocalEngine
+from tests.support.chaos import COMPENSATION_PATHS
 
 pytestmark = pytest.mark.moto
 
-COMPENSATION_PATHS = {
-    "flight": ["ReserveFlight", "CancelFlight", "SagaFailed"],
-    "hotel": ["ReserveFlight", "ReserveHotel", "CancelHotel", "CancelFlight", "SagaFailed"],
-    "payment": ["ReserveFlight", "ReserveHotel", "ProcessPayment", "RefundPayment", "CancelHotel", "CancelFlight", "SagaFailed"],
-}
 ORIGINAL_ERROR = {"flight": "FlightReservationFailed", "hotel": "HotelReservationFailed", "payment": "PaymentDeclined"}
 
 

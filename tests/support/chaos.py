@@ -25,6 +25,15 @@ ACTIVE = {"RESERVED", "CHARGED"}
 FAULT_KINDS = ("fail", "timeout", "permanent", "transient")
 
 
+# The path of a failure at each forward step, written out: the oracle's own statement of the chain.
+HAPPY_PATH = ["ReserveFlight", "ReserveHotel", "ProcessPayment", "BookingSucceeded"]
+COMPENSATION_PATHS = {
+    "flight": ["ReserveFlight", "CancelFlight", "SagaFailed"],
+    "hotel": ["ReserveFlight", "ReserveHotel", "CancelHotel", "CancelFlight", "SagaFailed"],
+    "payment": ["ReserveFlight", "ReserveHotel", "ProcessPayment", "RefundPayment", "CancelHotel", "CancelFlight", "SagaFailed"],
+}
+
+
 def kind(fault: str | None) -> str:
     return "none" if fault is None else fault.split(":")[0]
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sagatools.client import inventory, recovery, samples
@@ -213,3 +214,19 @@ def _touched(engine: LocalEngine, batch: Batch, own: dict[str, list[dict[str, An
         current = [table.get_item(Key={"pk": i["pk"], "sk": i["sk"]}, ConsistentRead=True)["Item"] for i in own.get(service, [])]
         items[service] = current + [r[service] for r in reservations.values() if r[service]]
     return items
+
+
+def run_batches(engine: LocalEngine, executions: int, shard: int, tally: Tally, *, stop_at_violation: bool) -> None:
+    """Random batches through one engine until `executions` more executions ran (a batch holds one to
+    four). With stop_at_violation, hypothesis stops at the first violation and shrinks it (the property test)."""
+    target = tally.runs + executions
+
+    @settings(max_examples=max(1, executions // 2), deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(batches(shard))
+    def keeps_the_invariant(batch: Batch) -> None:
+        if tally.runs < target or stop_at_violation:
+            problems = run_batch(engine, batch, tally)
+            assert not (stop_at_violation and problems), problems
+
+    while tally.runs < target:
+        keeps_the_invariant()

@@ -11,27 +11,13 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from hypothesis import HealthCheck, given, settings
 from rich.console import Console
 from rich.table import Table
 
 from sagatools.emulator.engine import LocalEngine
-from tests.support.schedules import Batch, Tally, batches, run_batch
+from tests.support.schedules import Tally, run_batches
 
 CHUNK = 250  # executions per engine: moto copies every table on each transaction, so keep tables small
-
-
-def run_chunk(engine: LocalEngine, count: int, shard: int, tally: Tally) -> None:
-    target = tally.runs + count
-
-    @settings(max_examples=max(1, count // 2), deadline=None, database=None, suppress_health_check=list(HealthCheck))
-    @given(batches(shard))
-    def soak(batch: Batch) -> None:
-        if tally.runs < target:
-            run_batch(engine, batch, tally)
-
-    while tally.runs < target:
-        soak()
 
 
 def run_shard(shard: int, count: int) -> Tally:
@@ -39,7 +25,7 @@ def run_shard(shard: int, count: int) -> Tally:
     chunk = 0
     while tally.runs < count:
         with LocalEngine(prefix=f"soak-{shard}-{chunk}", inventory_items={}) as engine:
-            run_chunk(engine, min(CHUNK, count - tally.runs), shard, tally)
+            run_batches(engine, min(CHUNK, count - tally.runs), shard, tally, stop_at_violation=False)
         chunk += 1
     return tally
 
