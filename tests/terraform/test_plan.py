@@ -111,6 +111,16 @@ def test_each_environment_plans_the_resources_expected_of_it(plans: dict[str, di
         if ".aws_dynamodb_table." in address:
             assert after["deletion_protection_enabled"] is (environment == "prod")
             assert after["name"].startswith(f"trip-saga-{environment}-")
+            assert after["point_in_time_recovery"][0]["enabled"] is True and after["server_side_encryption"][0]["enabled"] is True
+            # the schema the local engines create (catalog.TABLE_SCHEMA) is the one Terraform plans
+            assert after["billing_mode"] == catalog.TABLE_SCHEMA["BillingMode"]
+            assert (after["hash_key"], after["range_key"]) == tuple(k["AttributeName"] for k in catalog.TABLE_SCHEMA["KeySchema"])
+            attributes = sorted((a["name"], a["type"]) for a in after["attribute"])
+            assert attributes == sorted((a["AttributeName"], a["AttributeType"]) for a in catalog.TABLE_SCHEMA["AttributeDefinitions"])
+        for attribute in ("name", "function_name", "layer_name", "alarm_name", "dashboard_name"):
+            # every name derives from the project and the workspace (an inline policy is named within its role)
+            if isinstance(after.get(attribute), str) and ".aws_iam_role_policy." not in address:
+                assert f"trip-saga-{environment}" in after[attribute], f"{address}.{attribute} = {after[attribute]}"
     # provider default_tags reach every taggable resource, as the real provider plans tags_all
     key = created["module.kms.aws_kms_key.this"]
     assert key["tags_all"] == {"Project": "trip-saga", "Workspace": environment, "ManagedBy": "terraform"}

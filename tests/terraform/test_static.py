@@ -93,45 +93,11 @@ def test_no_policy_has_a_wildcard_action(module: str, document: str, body: dict)
     assert [action for action in actions if "*" in action] == []
 
 
-def test_fault_injection_defaults_to_false_and_is_refused_in_production() -> None:
+def test_fault_injection_defaults_to_false() -> None:
+    """Refused in production by a precondition, which test_plan.py checks through Terraform."""
     root = hcl.load(hcl.TERRAFORM)
     assert root.named("variable")["fault_injection_enabled"]["default"] is False
     assert hcl.load(hcl.TERRAFORM / "modules" / "service").named("variable")["fault_injection_enabled"]["default"] is False
-    guardrails = root.typed("resource")[("terraform_data", "guardrails")]
-    conditions = [p["condition"] for p in guardrails["lifecycle"][0]["precondition"]]
-    assert "${!(var.fault_injection_enabled && local.is_production)}" in conditions
-    assert root.named("module")["service"]["depends_on"] == ["${terraform_data.guardrails}"]
-    assert root.named("variable")["production_workspaces"]["default"] == ["prod"]
-
-
-def test_names_derive_from_project_and_workspace() -> None:
-    root = hcl.load(hcl.TERRAFORM)
-    assert root.named("locals")["name_prefix"] == "${var.project}-${terraform.workspace}"
-    named = 0
-    for module in MODULES:
-        for (kind, resource), body in hcl.load(module).typed("resource").items():
-            for attribute in ("name", "function_name", "layer_name"):
-                value = body.get(attribute)
-                if value is None or kind == "aws_iam_role_policy":  # inline policies are named within their role
-                    continue
-                named += 1
-                assert re.search(r"\$\{(var\.name_prefix|local\.name_prefix|local\.name|local\.function_names\[each\.key\])\}", value), (
-                    f"{kind}.{resource}.{attribute} = {value}"
-                )
-    assert named >= 10
-
-
-def test_tables_are_encrypted_recoverable_and_protected_in_production() -> None:
-    table = hcl.load(hcl.TERRAFORM / "modules" / "service").typed("resource")[("aws_dynamodb_table", "this")]
-    assert table["billing_mode"] == catalog.TABLE_SCHEMA["BillingMode"]
-    assert (table["hash_key"], table["range_key"]) == tuple(k["AttributeName"] for k in catalog.TABLE_SCHEMA["KeySchema"])
-    assert [(a["name"], a["type"]) for a in table["attribute"]] == [
-        (a["AttributeName"], a["AttributeType"]) for a in catalog.TABLE_SCHEMA["AttributeDefinitions"]
-    ]
-    assert table["point_in_time_recovery"][0]["enabled"] is True
-    assert table["server_side_encryption"][0] == {"enabled": True, "kms_key_arn": "${var.kms_key_arn}"}
-    assert table["deletion_protection_enabled"] == "${var.deletion_protection}"
-    assert hcl.load(hcl.TERRAFORM).named("module")["service"]["deletion_protection"] == "${local.is_production}"
 
 
 def test_state_machine_role_invokes_exactly_the_six_functions() -> None:
