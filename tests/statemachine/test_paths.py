@@ -103,7 +103,7 @@ def test_a_compensation_that_cannot_complete_ends_in_compensation_failed_and_can
     assert conservation == []
 
 
-def test_the_readme_failure_table_is_what_the_engine_does() -> None:
+def test_the_documented_failure_table_is_what_the_engine_does() -> None:
     from sagatools.cli.failure_table import main as failure_table
 
     assert failure_table(["--check"]) == 0, "run: python scripts/failure_table.py"

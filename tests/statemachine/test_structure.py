@@ -182,7 +182,7 @@ def test_renderer_substitutes_numbers_bare_and_strings_verbatim(tmp_path: Path) 
     }
 
 
-def test_the_readme_diagram_is_the_template() -> None:
+def test_the_documented_diagram_is_the_template() -> None:
     from sagatools.cli.diagram import main as diagram
 
     assert diagram(["--check"]) == 0, "run: python scripts/diagram.py --write"
