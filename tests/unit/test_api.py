@@ -3,6 +3,7 @@ JWT authorizer passes them on, against the saga on the local engine."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import time
 import uuid
@@ -11,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from sagatools.contract import catalog
+from sagatools.contract.paths import CATALOG
 from sagatools.emulator.engine import LocalContext, LocalEngine
 from trip_saga import api
 from trip_saga.errors import InvalidBookingRequest
@@ -235,3 +238,25 @@ def test_an_unknown_route_is_a_problem_too(client: Api) -> None:
     event = http_event("GET", "/bookings")
     code, headers, body = client.call(event)
     assert code == 404 and headers["Content-Type"] == PROBLEM and body["type"] == "about:blank"
+
+
+def test_the_catalog_lists_what_the_api_function_calls_and_reads(client: Api, request_for: Any) -> None:
+    """lambdas/functions.json's `api` section (what a deploy grants it) against what it does."""
+    declared = json.loads(CATALOG.read_text())["api"]
+    called: set[str] = set()
+
+    def record(model: Any, **_: Any) -> None:
+        called.add(f"{model.service_model.signing_name}:{model.name}")
+
+    for aws_client in api.clients():
+        aws_client.meta.events.register("before-call", record)
+    request = request_for()
+    client.post(request)
+    client.settled(request["booking_id"])
+    client.post(request)  # after it ended: ExecutionAlreadyExists, then the stored input
+
+    assert called == set(declared["actions"])
+    assert declared["environment"] == [api.STATE_MACHINE_ARN_ENV, api.TABLE_NAMES_ENV]
+    module, attribute = declared["handler"].rsplit(".", 1)
+    assert getattr(importlib.import_module(module), attribute) is api.handler
+    assert "api" not in {function.key for function in catalog.load().functions}  # not a saga step
