@@ -94,9 +94,10 @@ class BookingView(_Model):
 class ProblemError(Exception):
     """Ends a request with a problem details response."""
 
-    def __init__(self, status: HTTPStatus, slug: str | None, title: str, detail: str) -> None:
+    def __init__(self, status: HTTPStatus, slug: str | None, title: str, detail: str, *, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(detail)
         self.problem = Problem(type=f"{PROBLEM_TYPE_BASE}{slug}" if slug else "about:blank", title=title, status=int(status), detail=detail)
+        self.headers = dict(headers or {})
 
 
 def not_found() -> ProblemError:
@@ -112,7 +113,11 @@ def customer_of(event: Mapping[str, Any]) -> str:
     subject = claims.get("sub") if isinstance(claims, Mapping) else None
     if not isinstance(subject, str) or not subject:
         raise ProblemError(
-            HTTPStatus.UNAUTHORIZED, "unauthenticated", "Not authenticated", "a bearer token naming the customer is required"
+            HTTPStatus.UNAUTHORIZED,
+            "unauthenticated",
+            "Not authenticated",
+            "a bearer token naming the customer is required",
+            headers={"WWW-Authenticate": "Bearer"},
         )
     return subject
 
@@ -349,7 +354,7 @@ def get_booking(booking_id: str) -> BookingView:
 
 
 def _problem(error: ProblemError) -> Response[str]:
-    return Response(error.problem.status, PROBLEM_CONTENT_TYPE, error.problem.model_dump_json())
+    return Response(error.problem.status, PROBLEM_CONTENT_TYPE, error.problem.model_dump_json(), error.headers)
 
 
 def _on_problem(error: ProblemError) -> Response[str]:

@@ -202,6 +202,7 @@ def test_without_a_token_nothing_is_answered_but_401(client: Api, request_for: A
     request = request_for()
 
     assert_problem(client.post(request, sub=None), 401, "unauthenticated")
+    assert client.post(request, sub=None)[1]["WWW-Authenticate"] == "Bearer"
     assert_problem(client.get(request["booking_id"], sub=None), 401, "unauthenticated")
     assert client.executions(request["booking_id"]) == []
 
@@ -214,7 +215,7 @@ def test_another_customers_booking_is_not_found_like_an_unknown_one(client: Api,
     unknown = client.get(f"unknown-{uuid.uuid4().hex[:8]}", sub="cust-0666")
 
     assert_problem(theirs, 404, "booking-not-found")
-    assert theirs == unknown
+    assert theirs == unknown == client.get("x" * 65, sub="cust-0666")  # not even a booking id
     assert client.get(request["booking_id"])[0] == 200  # the owner sees it
     client.settled(request["booking_id"])
 
