@@ -1,0 +1,3 @@
+from trip_saga.api import handler
+
+__all__ = ["handler"]
