@@ -35,7 +35,7 @@ Identifier = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9
 AirportCode = Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Z]{3}$")]
 # Names are free text, but not control, bidi-override or zero-width characters (spoofing); lone
 # surrogates are refused too (DynamoDB stores UTF-8 only).
-NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]+$"
+NAME_PATTERN = r"^[^\x00-\x1f\x7f-\x9f\u115f\u1160\u2028\u2029\u200b-\u200f\u202a-\u202e\u2060-\u2069\u2800\u3164\ufeff\uffa0]+$"
 EMAIL_PATTERN = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 PersonName = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=100, pattern=NAME_PATTERN)]
 # Step Functions refuses an execution input over 256 KiB; a request that large is refused by name here too.
@@ -213,13 +213,36 @@ def describe(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def _not_unicode(value: Any, path: str = "") -> str:
+    """Where the first text that cannot be encoded as UTF-8 is, e.g. `customer.name`."""
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return path or "(root)"
+    for key, inner in items:
+        where = f"{path}.{key}" if path else str(key)
+        try:
+            json.dumps({str(key): inner}, ensure_ascii=False, default=str).encode()
+        except UnicodeEncodeError:
+            return _not_unicode(inner, where)
+    return path or "(root)"
+
+
 def parse_model(data: Any, model: type[ModelT]) -> ModelT:
     """Validate `data` against `model`, turning pydantic's error into InvalidBookingRequest."""
-    request = data.get("request") if isinstance(data, dict) and model is TaskEvent else data
-    size = len(json.dumps(request, ensure_ascii=False, default=str).encode())
+    if not isinstance(data, dict):  # Powertools would decode a JSON string: an event is an object, or refused
+        raise InvalidBookingRequest(f"(root): must be a JSON object, not {type(data).__name__}")
+    request = data.get("request") if model is TaskEvent else data
+    try:
+        size = len(json.dumps(request, ensure_ascii=False, default=str).encode())
+    except UnicodeEncodeError:  # a lone surrogate (\ud800): not text DynamoDB, or anyone, can store
+        prefix = "request." if model is TaskEvent else ""
+        raise InvalidBookingRequest(f"{prefix}{_not_unicode(request)}: text that is not valid Unicode (a lone surrogate)") from None
     if size > MAX_REQUEST_BYTES:
         raise InvalidBookingRequest(f"(root): the request is {size} bytes; at most {MAX_REQUEST_BYTES} are accepted")
-    if model is TaskEvent and isinstance(data, dict) and not isinstance(request, dict):
+    if model is TaskEvent and not isinstance(request, dict):
         raise InvalidBookingRequest(f"request: must be a JSON object, not {type(request).__name__}")
     try:
         return parse(event=data, model=model)

@@ -76,3 +76,15 @@ def test_book_names_the_problem_with_a_request_file_in_one_line(tmp_path: Path) 
         assert result.returncode == 2
         assert result.stderr.strip().splitlines() == [f"error: --request {path}: {result.stderr.split(': ', 2)[2].strip()}"]
         assert problem in result.stderr
+
+
+def test_book_refuses_an_invalid_request_before_starting_anything(tmp_path: Path) -> None:
+    request = json.loads(run("scripts/book.py", "--print-request", "--booking-id", "cli-invalid-1").stdout)
+    request["payment"]["amount"] = "12.999"
+    (tmp_path / "invalid.json").write_text(json.dumps(request))
+
+    result = run("scripts/book.py", "--request", str(tmp_path / "invalid.json"))
+
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]  # one line
+    assert "error: invalid booking request: payment.amount:" in result.stderr

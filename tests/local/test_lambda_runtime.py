@@ -23,10 +23,10 @@ from sagatools.contract.outputs import terraform_output_json
 from sagatools.contract.paths import ROOT
 from sagatools.processes import group_alive
 
+pytestmark = pytest.mark.network
+
 HANDLERS = """
 import os, time
-
-pytestmark = pytest.mark.network
 
 def ok(event, context):
     return {"pid": os.getpid(), "event": event, "function": context.function_name,

@@ -136,3 +136,22 @@ def test_an_input_over_256_kib_is_refused_at_start_as_step_functions_does(engine
     with pytest.raises(engine.sfn.exceptions.ClientError, match="ValidationException"):
         engine.sfn.start_execution(stateMachineArn=engine.state_machine_arn, name=request["booking_id"], input=padded)
     assert engine.items(request["booking_id"]) == {"flight": None, "hotel": None, "payment": None}
+
+
+@pytest.mark.parametrize("text", ['"Ada \\ud800"', '"\\udc00"'])
+def test_a_lone_surrogate_is_rejected_by_name_not_compensated_forever(engine: LocalEngine, request_for: Any, text: str) -> None:
+    request = request_for()
+    raw = json.dumps(request).replace('"Ada Lovelace"', text)  # as a client may send it: valid JSON, not valid Unicode
+    arn = engine.sfn.start_execution(stateMachineArn=engine.state_machine_arn, name=request["booking_id"], input=raw)["executionArn"]
+    outcome = engine.wait(arn)
+
+    assert (outcome["status"], outcome["error"]) == ("FAILED", "InvalidBookingRequest")
+    assert engine.saga.path(arn) == ["ReserveFlight", "BookingRejected"]
+    assert engine.items(request["booking_id"]) == {"flight": None, "hotel": None, "payment": None}
+
+
+def test_an_event_that_is_a_json_string_is_refused(engine: LocalEngine, request_for: Any) -> None:
+    answer = engine.invoke("reserve-flight", json.dumps(task_event(request_for())))  # type: ignore[arg-type]
+
+    assert answer["payload"]["errorType"] == "InvalidBookingRequest"
+    assert engine.items(request_for()["booking_id"])["flight"] is None

@@ -29,8 +29,9 @@ from rich.table import Table
 from sagatools.client import samples, workspaces
 from sagatools.client.saga_client import ExecutionReport, ResubmissionConflict
 from sagatools.emulator.engine import LocalEngine
+from trip_saga.errors import InvalidBookingRequest
 from trip_saga.faults import AWS_FAULT_PATTERN, FAULT_PATTERN
-from trip_saga.models import BOOKING_ID_PATTERN
+from trip_saga.models import BOOKING_ID_PATTERN, BookingRequest, parse_model
 
 CONFLICT_EXIT = 3  # the booking id was submitted before with other details
 
@@ -131,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         request = samples.booking_request(args.booking_id)
     request = samples.with_faults(request, args.inject)
+    try:  # a clear, named error before anything is started, let alone written
+        parse_model(request, BookingRequest)
+    except InvalidBookingRequest as error:
+        print(f"error: invalid booking request: {error}", file=sys.stderr)
+        return 2
     if args.print_request:
         print(json.dumps(request, indent=2))
         return 0
