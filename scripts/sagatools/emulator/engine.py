@@ -243,6 +243,8 @@ class LocalEngine:
         moto_fidelity.install(conflicts=self.transaction_conflicts)
         stack.enter_context(mock.patch(_RETRIER, SimpleNamespace(sleep=self.retry_sleeps.append)))
         stack.enter_context(mock.patch("trip_saga.clock.sleep", self._sleep))
+        # The SDK's own retry backoff, in a handler, passes on its virtual clock (as the interpreter's Retry does).
+        stack.enter_context(mock.patch("botocore.endpoint.time", SimpleNamespace(sleep=self._sdk_sleep)))
         self._stdout = ThreadStdout(sys.stdout)
         stack.enter_context(mock.patch("sys.stdout", self._stdout))
         from trip_saga.observability import logger
@@ -406,6 +408,13 @@ class LocalEngine:
             invocation.clock.sleep(seconds)
         if invocation is None or seconds <= 1:
             time.sleep(seconds)
+
+    def _sdk_sleep(self, seconds: float) -> None:
+        invocation = self._current()
+        if invocation is None:
+            time.sleep(seconds)
+        else:
+            invocation.clock.sleep(seconds)
 
     def _inject_aws_fault(self, request: AWSPreparedRequest, event_name: str, **_: Any) -> AWSResponse | None:
         """AWS-level faults (faults.aws) at the SDK boundary: DynamoDB's error responses, or a write that
