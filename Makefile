@@ -44,7 +44,7 @@ demo: $(STAMP) ## run four bookings (one success, three rollbacks) on the local 
 	$(PY) scripts/demo.py
 
 test: lint hcl scan validate package-local ## lint, HCL checks, checkov, terraform validate and plans, every pytest suite, the integration suite on a local workspace (what CI runs)
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=15
 	$(PY) scripts/local_workspace.py integration
 
 bench: package-local ## measure saga time, DynamoDB requests, cold start, packaging, cost; writes docs/benchmarks.md
