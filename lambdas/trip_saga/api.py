@@ -420,9 +420,23 @@ def openapi_document() -> str:
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BookingRequest"}}},
     }
     # Powertools lists its own 422 on every route; here a bad parameter is a 400 problem like any other.
+    # API Gateway answers some requests itself, before the function: its JWT authorizer's 401 and its
+    # throttling's 429 are `{"message": ...}` as application/json.
+    schemas["GatewayMessage"] = {
+        "title": "GatewayMessage",
+        "description": "An answer of API Gateway itself (its authorizer or throttling), not of the function",
+        "type": "object",
+        "properties": {"message": {"type": "string", "title": "Message"}},
+        "required": ["message"],
+    }
+    gateway_message = {"application/json": {"schema": {"$ref": "#/components/schemas/GatewayMessage"}}}
     for operations in document["paths"].values():
         for operation in operations.values():
-            operation["responses"].pop("422", None)
+            responses = operation["responses"]
+            responses.pop("422", None)
+            responses["401"]["content"] |= gateway_message
+            responses["401"]["description"] = "no valid token (API Gateway's JWT authorizer), or one that names no customer"
+            responses["429"] = {"description": "throttled by the stage's route limits (API Gateway)", "content": gateway_message}
     for name in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         if f'"#/components/schemas/{name}"' not in json.dumps({key: value for key, value in document.items() if key != "components"}):
             schemas.pop(name, None)

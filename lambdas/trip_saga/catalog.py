@@ -28,9 +28,20 @@ class Function:
 
 
 @dataclass(frozen=True)
+class ApiFunction:
+    """The bookings HTTP API's function: not a saga step."""
+
+    key: str  # the deployed name is "<prefix>-<key>"; its code is build/lambda/<key>.zip
+    handler: str
+    actions: tuple[str, ...]  # what it calls: Step Functions on the state machine, GetItem on the tables
+    environment: tuple[str, ...]  # the variables it reads
+
+
+@dataclass(frozen=True)
 class Catalog:
     tables: dict[str, str]  # service -> table suffix
     functions: tuple[Function, ...]  # in order: forward steps, then the compensation chain
+    api: ApiFunction
 
     def by_state(self, state: str) -> Function:
         return next(function for function in self.functions if function.state == state)
@@ -54,4 +65,10 @@ def load() -> Catalog:
     return Catalog(
         tables={service: spec["table"] for service, spec in raw["services"].items()},
         functions=tuple(sorted(functions, key=lambda function: function.order)),
+        api=ApiFunction(
+            key=raw["api"]["key"],
+            handler=raw["api"]["handler"],
+            actions=tuple(raw["api"]["actions"]),
+            environment=tuple(raw["api"]["environment"]),
+        ),
     )

@@ -22,6 +22,7 @@ from pydantic import (
     StrictInt,
     StringConstraints,
     ValidationError,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -80,6 +81,14 @@ def _not_blank(value: Any) -> Any:
 
 # Amounts are exact: stored and shown as a string with two places ("1249.90"), never a float.
 Amount = Annotated[Decimal, BeforeValidator(_canonical_amount), PlainSerializer(lambda amount: f"{amount:.2f}", return_type=str)]
+# What the contract (docs/openapi.json) says of an amount; JSON Schema cannot bound a string's value.
+AMOUNT_JSON_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "exclusiveMinimum": 0, "maximum": 50000, "multipleOf": 0.01},
+        {"type": "string", "pattern": f"^{AMOUNT_PATTERN.pattern}$"},
+    ],
+    "description": 'greater than 0 and at most 50000, with at most two decimal places; a string keeps it exact ("1249.90")',
+}
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 Name = Annotated[PersonName, BeforeValidator(_not_blank)]
 Email = Annotated[str, StringConstraints(strict=True, max_length=254, pattern=EMAIL_PATTERN)]
@@ -134,7 +143,7 @@ class HotelRequest(_Model):
 
 class PaymentRequest(_Model):
     # Amounts are exact decimals (never floats) with at most two decimal places.
-    amount: Annotated[Amount, Field(gt=0, le=Decimal("50000"))]
+    amount: Annotated[Amount, Field(gt=0, le=Decimal("50000")), WithJsonSchema(AMOUNT_JSON_SCHEMA)]
     currency: Currency
     method_token: PaymentToken
 

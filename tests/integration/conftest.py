@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from sagatools.client import samples, workspaces
+from sagatools.client.bookings_api import BookingsApi
+from sagatools.client.identity import CustomerToken, sign_in
 from sagatools.client.saga_client import SagaClient
 
 RUN_ID = uuid.uuid4().hex[:8]  # every booking of this run is "it-<run>-...": unique, and findable for an audit
@@ -44,3 +46,14 @@ def faults_enabled(deployed: workspaces.Workspace) -> None:
     assert deployed.outputs["fault_injection_enabled"], (
         f"workspace {deployed.name} has fault injection off: run the integration suite against a test workspace (dev, staging)"
     )
+
+
+@pytest.fixture(scope="session")
+def customer(deployed: workspaces.Workspace) -> CustomerToken:
+    """A customer signed in to the workspace's user pool (its `sub` is the customer id the API sees)."""
+    return sign_in(deployed, f"it-{RUN_ID}-customer")
+
+
+@pytest.fixture(scope="session")
+def api(deployed: workspaces.Workspace, customer: CustomerToken) -> BookingsApi:
+    return BookingsApi(deployed.outputs["api_url"], customer.access_token)

@@ -28,8 +28,10 @@ def test_the_openapi_document_describes_the_contract() -> None:
         "description": "An access or ID token; its `sub` is the customer id.",
     }
     assert document["security"] == [{"jwt": []}]
-    assert set(post["responses"]) == {"200", "202", "400", "401", "403", "409", "413"}
-    assert set(get["responses"]) == {"200", "401", "404"}
+    assert set(post["responses"]) == {"200", "202", "400", "401", "403", "409", "413", "429"}
+    assert set(get["responses"]) == {"200", "401", "404", "429"}
+    # what API Gateway answers itself, before the function: its authorizer's 401 and its throttling's 429
+    assert set(post["responses"]["401"]["content"]) == {"application/json", "application/problem+json"}
     assert "Location" in post["responses"]["202"]["headers"]
     assert post["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/BookingRequest"}
     assert "customer_id" not in document["components"]["schemas"]["Customer"]["required"]

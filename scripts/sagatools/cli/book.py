@@ -8,6 +8,8 @@ python scripts/book.py --inject payment=fail     # payment fails: refund, cancel
 python scripts/book.py --json --inject hotel=fail
 python scripts/book.py --request my-booking.json # your own request (JSON file, or - for stdin)
 python scripts/book.py --inject flight=conflict:3  # AWS-level faults at the SDK boundary (local engines only)
+python scripts/book.py --api --customer c-1      # through the bookings HTTP API, as customer c-1 (local workspace)
+python scripts/book.py --api --workspace dev     # through a deployed workspace's API (a Cognito sign-in, see token.py)
 
 Exit status: 0 booked, 1 not booked (the saga failed or was rejected), 2 a usage or request-file error,
 3 the booking id was submitted before with other details (nothing booked).
@@ -27,6 +29,8 @@ from rich.console import Console
 from rich.table import Table
 
 from sagatools.client import samples, workspaces
+from sagatools.client.bookings_api import ApiResponse, BookingsApi
+from sagatools.client.identity import sign_in
 from sagatools.client.saga_client import ExecutionReport, ResubmissionConflict
 from sagatools.emulator.engine import LocalEngine
 from trip_saga.errors import InvalidBookingRequest
@@ -111,6 +115,35 @@ def original_error(cause: str | None) -> str | None:
     return summary
 
 
+def show_api(response: ApiResponse, console: Console) -> None:
+    view = response.body
+    colour = "green" if view["status"] == "confirmed" else "red"
+    console.print(f"booking [bold]{view['booking_id']}[/]: [{colour}]{view['status']}[/] (HTTP {response.status})")
+    console.print("steps: " + " → ".join(view["steps"]))
+    table = Table("service", "status", "reference")
+    for service, part in view["parts"].items():
+        table.add_row(service, *((part["status"], part["reference"] or "") if part else ("—", "")))
+    console.print(table)
+
+
+def book_through_api(workspace: workspaces.Workspace, request: dict[str, Any], customer: str, *, as_json: bool) -> int:
+    """POST the request as the customer's token, then GET its Location until the saga has ended."""
+    token = sign_in(workspace, customer)
+    api = BookingsApi(workspace.outputs["api_url"], token.access_token)
+    if request.get("customer", {}).get("customer_id") == samples.SAMPLE_CUSTOMER_ID:  # the sample's own id: the token's is used
+        request = {**request, "customer": {k: v for k, v in request["customer"].items() if k != "customer_id"}}
+    created = api.create(request)
+    if created.status not in (200, 202):
+        print(f"HTTP {created.status}: {json.dumps(created.body)}", file=sys.stderr)
+        return CONFLICT_EXIT if created.status == 409 else 2
+    view = api.wait(created.body["booking_id"], timeout=600)
+    if as_json:
+        print(json.dumps(view.body, indent=2))
+    else:
+        show_api(view, Console())
+    return 0 if view.status == 200 and view.body["status"] == "confirmed" else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--booking-id", type=parse_booking_id, help="default: a fresh trip-<random> id")
@@ -118,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--inject", action="append", type=parse_injection, default=[], metavar="STEP=FAULT", help="repeatable")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the readable view")
     parser.add_argument("--workspace", metavar="local|NAME", help="run on a workspace instead of the embedded engine")
+    parser.add_argument("--api", action="store_true", help="book through the workspace's HTTP API (default workspace: local)")
+    parser.add_argument("--customer", default="c-1", help="with --api: the customer (Cognito user name) who books")
     parser.add_argument("--print-request", action="store_true", help="print the request JSON and exit (e.g. for the AWS CLI)")
     args = parser.parse_args(argv)
 
@@ -142,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     try:
+        if args.api:
+            return book_through_api(workspaces.load(args.workspace or "local"), request, args.customer, as_json=args.json)
         if args.workspace:
             report = workspaces.load(args.workspace).saga().run(request, timeout=600)
         else:

@@ -96,6 +96,14 @@ class SagaClient:
     def execution_arn(self, name: str) -> str:
         return f"{self.state_machine_arn.replace(':stateMachine:', ':execution:')}:{name}"
 
+    def describe(self, booking_id: str) -> dict[str, Any] | None:
+        """The booking's execution, or None if it was never started."""
+        try:
+            description: dict[str, Any] = self.sfn.describe_execution(executionArn=self.execution_arn(booking_id))
+        except self.sfn.exceptions.ExecutionDoesNotExist:
+            return None
+        return description
+
     def wait(self, execution_arn: str, *, timeout: float = 60) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:

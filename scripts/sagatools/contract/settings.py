@@ -7,6 +7,8 @@ DEPLOY_DEFAULTS = {
     "lambda_timeout_seconds": 10,
     "lambda_memory_mb": 256,
     "reserved_concurrency": 50,
+    "api_throttling_burst_limit": 100,
+    "api_throttling_rate_limit": 50,
 }
 
 # The ASL template's settings placeholders.

@@ -1,10 +1,11 @@
 """The local workspace's AWS endpoint: moto's server app with Step Functions execution on, behind a
 middleware that runs Lambda invocations (from any client, and from the state machine's own
-`lambda:invoke` calls) on the local Lambda service.
+`lambda:invoke` calls) on the local Lambda service; and, on a second port, the HTTP APIs configured
+on it (sagatools.emulator.http_api), whose integrations reach the same Lambda service.
 
-    python -m sagatools.emulator.endpoint --state-dir build/local-workspace [--port 0] [--ttl 14400]
+    python -m sagatools.emulator.endpoint --state-dir build/local-workspace [--port 0] [--api-port 0] [--ttl 14400]
 
-Binds 127.0.0.1 only. Writes <state-dir>/ready.json ({"port", "pid"}) once it serves. Stops itself
+Binds 127.0.0.1 only. Writes <state-dir>/ready.json ({"port", "api_port", "pid", ...}) once it serves. Stops itself
 after --ttl seconds, when --parent-pid exits, or on SIGTERM / SIGINT, and takes its workers with it."""
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from werkzeug.serving import make_server
 from sagatools.contract import catalog
 from sagatools.emulator import moto_fidelity
 from sagatools.emulator.aws_faults import FaultPlan, error_response
+from sagatools.emulator.http_api import HttpApiGateway
 from sagatools.emulator.lambda_service import FunctionConfig, InvokeResult, LocalLambdaService
 from sagatools.processes import alive
 from trip_saga.aws import CLIENT_CONFIG
@@ -141,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state-dir", type=Path, required=True)
     parser.add_argument("--runtime-dir", type=Path, required=True, help="stands in for Lambda's /var/runtime")
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--api-port", type=int, default=0, help="the HTTP APIs' port; 0: any free port")
     parser.add_argument("--ttl", type=float, default=4 * 3600, help="stop after this many seconds")
     parser.add_argument("--parent-pid", type=int, help="stop when this process exits")
     args = parser.parse_args(argv)
@@ -170,10 +173,28 @@ def main(argv: list[str] | None = None) -> int:
         },
     )
 
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+
+    def invoke(function_arn: str, event: bytes) -> InvokeResult:
+        return app.service.invoke(function_config(region, function_arn), event)
+
+    def function_policy(function_arn: str) -> str | None:
+        try:
+            policy: str = json.loads(lambda_backends[DEFAULT_ACCOUNT_ID][region].get_policy(function_arn))["Policy"]
+        except Exception:  # noqa: BLE001 - moto's "no policy" / "not found": nothing allows the API
+            return None
+        return policy
+
+    gateway = HttpApiGateway(invoke, region=region, function_policy=function_policy)
+    api_server = make_server("127.0.0.1", args.api_port, gateway, threaded=True)
+    api_port = api_server.server_address[1]
+    threading.Thread(target=api_server.serve_forever, name="http-api", daemon=True).start()
+
     def stop(reason: str) -> None:
         if not holder.get("stopping"):
             holder["stopping"] = reason
             threading.Thread(target=server.shutdown, daemon=True).start()
+            threading.Thread(target=api_server.shutdown, daemon=True).start()
 
     def watchdog() -> None:
         deadline = time.monotonic() + args.ttl
@@ -188,9 +209,10 @@ def main(argv: list[str] | None = None) -> int:
     threading.Thread(target=watchdog, daemon=True).start()
     ready = args.state_dir / "ready.json"
     scratch = ready.with_suffix(".tmp")
-    scratch.write_text(json.dumps({"port": port, "pid": os.getpid(), "endpoint_url": endpoint}))
+    api_url = f"http://127.0.0.1:{api_port}"
+    scratch.write_text(json.dumps({"port": port, "api_port": api_port, "pid": os.getpid(), "endpoint_url": endpoint, "api_url": api_url}))
     scratch.replace(ready)
-    print(f"workspace endpoint {endpoint} (pid {os.getpid()})", flush=True)
+    print(f"workspace endpoint {endpoint}, HTTP APIs {api_url} (pid {os.getpid()})", flush=True)
     try:
         server.serve_forever()
     finally:

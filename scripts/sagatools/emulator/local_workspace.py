@@ -34,7 +34,8 @@ def start(*, state_dir: Path = STATE_DIR, ttl: float = 4 * 3600, port: int = 0, 
     """Start the endpoint in the background, provision it like `terraform apply`, write its outputs."""
     if endpoint_pid(state_dir):
         raise WorkspaceError(f"a local workspace is already running ({state_dir}); `make local-down` stops it")
-    for artifact in [*(LAMBDA_ARTIFACTS / f"{s}.zip" for s in catalog.load().tables), LOCAL_ARTIFACTS / "dependencies-layer.zip"]:
+    zips = [*catalog.load().tables, catalog.load().api.key]
+    for artifact in [*(LAMBDA_ARTIFACTS / f"{name}.zip" for name in zips), LOCAL_ARTIFACTS / "dependencies-layer.zip"]:
         if not artifact.exists():
             raise WorkspaceError(f"{artifact.relative_to(ROOT)} is missing: run `make package package-local`")
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -60,9 +61,10 @@ def start(*, state_dir: Path = STATE_DIR, ttl: float = 4 * 3600, port: int = 0, 
             log_tail = (state_dir / "server.log").read_text()[-2000:]
             raise WorkspaceError(f"the workspace server did not start:\n{log_tail}")
         time.sleep(0.05)
-    endpoint_url = json.loads((state_dir / "ready.json").read_text())["endpoint_url"]
+    ready = json.loads((state_dir / "ready.json").read_text())
+    endpoint_url = ready["endpoint_url"]
     try:
-        outputs = provision(endpoint_url)
+        outputs = provision(endpoint_url, api_url=ready["api_url"])
     except Exception:
         stop(state_dir=state_dir)
         raise
@@ -95,7 +97,7 @@ def stop(*, state_dir: Path = STATE_DIR, timeout: float = 15) -> bool:
     return True
 
 
-def provision(endpoint_url: str, *, prefix: str = PREFIX, fault_injection: bool = True) -> dict[str, Any]:
+def provision(endpoint_url: str, *, api_url: str, prefix: str = PREFIX, fault_injection: bool = True) -> dict[str, Any]:
     """Create what the Terraform root module creates, through the AWS APIs, and return its outputs."""
     session = boto3.Session(region_name=REGION, **LOCAL_CREDENTIALS)
 
@@ -147,8 +149,19 @@ def provision(endpoint_url: str, *, prefix: str = PREFIX, fault_injection: bool 
         type="STANDARD",
         tracingConfiguration={"enabled": True},
     )["stateMachineArn"]
+    api = provision_api(
+        session,
+        endpoint_url,
+        prefix=prefix,
+        role_trust=trust,
+        layer_arn=layer_arn,
+        kms_key_arn=kms_key_arn,
+        environment={"STATE_MACHINE_ARN": state_machine_arn, "TABLE_NAMES": json.dumps(table_names)},
+    )
     return terraform_output_json(
         {
+            **api,
+            "api_url": api_url,
             "region": REGION,
             "workspace": "local",
             "name_prefix": prefix,
@@ -160,3 +173,81 @@ def provision(endpoint_url: str, *, prefix: str = PREFIX, fault_injection: bool 
             "kms_key_arn": kms_key_arn,
         }
     )
+
+
+def provision_api(
+    session: boto3.Session,
+    endpoint_url: str,
+    *,
+    prefix: str,
+    role_trust: dict[str, Any],
+    layer_arn: str,
+    kms_key_arn: str,
+    environment: dict[str, str],
+) -> dict[str, Any]:
+    """What modules/api creates: the API's function, a Cognito user pool and app client, and the HTTP
+    API whose JWT authorizer trusts them, with the function's permission for this API only."""
+    cognito, lambda_client, apis = (session.client(name, endpoint_url=endpoint_url) for name in ("cognito-idp", "lambda", "apigatewayv2"))
+    pool_id = cognito.create_user_pool(PoolName=f"{prefix}-customers")["UserPool"]["Id"]
+    client_id = cognito.create_user_pool_client(
+        UserPoolId=pool_id,
+        ClientName=f"{prefix}-bookings",
+        GenerateSecret=False,
+        ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+    )["UserPoolClient"]["ClientId"]
+    issuer = f"https://cognito-idp.{session.region_name}.amazonaws.com/{pool_id}"
+    api_function = catalog.load().api
+    name = f"{prefix}-{api_function.key}"
+    role_trust = {**role_trust, "Statement": [{**role_trust["Statement"][0], "Principal": {"Service": "lambda.amazonaws.com"}}]}
+    role_arn = session.client("iam", endpoint_url=endpoint_url).create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(role_trust))
+    function_arn = lambda_client.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role_arn["Role"]["Arn"],
+        Handler=api_function.handler,
+        Code={"ZipFile": (LAMBDA_ARTIFACTS / f"{api_function.key}.zip").read_bytes()},
+        Timeout=DEPLOY_DEFAULTS["lambda_timeout_seconds"],
+        MemorySize=DEPLOY_DEFAULTS["lambda_memory_mb"],
+        Environment={"Variables": {**environment, "POWERTOOLS_SERVICE_NAME": "api", "POWERTOOLS_LOG_LEVEL": "INFO"}},
+        Layers=[layer_arn],
+        TracingConfig={"Mode": "Active"},
+        KMSKeyArn=kms_key_arn,
+    )["FunctionArn"]
+    api_id = apis.create_api(Name=f"{prefix}-bookings", ProtocolType="HTTP")["ApiId"]
+    authorizer_id = apis.create_authorizer(
+        ApiId=api_id,
+        Name="cognito",
+        AuthorizerType="JWT",
+        IdentitySource=["$request.header.Authorization"],
+        JwtConfiguration={"Issuer": issuer, "Audience": [client_id]},
+    )["AuthorizerId"]
+    integration_id = apis.create_integration(
+        ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=function_arn, PayloadFormatVersion="2.0", TimeoutInMillis=29000
+    )["IntegrationId"]
+    for route_key in ("POST /bookings", "GET /bookings/{booking_id}"):
+        apis.create_route(
+            ApiId=api_id, RouteKey=route_key, AuthorizationType="JWT", AuthorizerId=authorizer_id, Target=f"integrations/{integration_id}"
+        )
+    apis.create_stage(
+        ApiId=api_id,
+        StageName="$default",
+        AutoDeploy=True,
+        DefaultRouteSettings={
+            "ThrottlingBurstLimit": DEPLOY_DEFAULTS["api_throttling_burst_limit"],
+            "ThrottlingRateLimit": DEPLOY_DEFAULTS["api_throttling_rate_limit"],
+        },
+    )
+    lambda_client.add_permission(
+        FunctionName=name,
+        StatementId="bookings-api",
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=f"arn:aws:execute-api:{session.region_name}:{function_arn.split(':')[4]}:{api_id}/*/*",
+    )
+    return {
+        "api_function_name": name,
+        "jwt_issuer": issuer,
+        "jwt_audience": [client_id],
+        "user_pool_id": pool_id,
+        "user_pool_client_id": client_id,
+    }
