@@ -93,6 +93,7 @@ def test_concurrent_transactions_sell_each_seat_once(dynamodb: Any) -> None:
 
 
 def test_a_write_during_another_transactions_commit_gets_dynamodbs_conflict_errors(dynamodb: Any) -> None:
+    moto_fidelity.install(conflicts=True, commit_window=5.0)  # wide enough for the next calls on a busy machine
     reserve(dynamodb, 1)  # its items stay in progress for the commit window
 
     with pytest.raises(ClientError) as cancelled:

@@ -43,6 +43,7 @@ from sagatools.emulator.aws_faults import FaultPlan, error_response
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 _RETRIER = "moto.stepfunctions.parser.asl.component.common.retry.retrier_decl.time"
+_TASK_CLIENTS = "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils.boto_client_for"
 
 
 _TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem"}
@@ -263,6 +264,20 @@ class LocalEngine:
         for event, timer in (("before-call.dynamodb", self._start_request), ("after-call.dynamodb", self._end_request)):
             events.register(event, timer, unique_id=f"{hook_id}-{event}")
             stack.callback(events.unregister, event, unique_id=f"{hook_id}-{event}")
+        # The interpreter creates a Lambda client for every task (a tenth of its time); clients are
+        # thread-safe, so one per region serves this engine (created after its hooks, which clients copy).
+        task_clients: dict[tuple[Any, ...], Any] = {}
+        create_task_client = importlib.import_module(_TASK_CLIENTS.rsplit(".", 1)[0]).boto_client_for
+        task_clients_lock = threading.Lock()
+
+        def task_client(region: str, service: str, state_credentials: Any = None) -> Any:
+            with task_clients_lock:
+                key = (region, service, repr(state_credentials))
+                if key not in task_clients:
+                    task_clients[key] = create_task_client(region, service, state_credentials)
+                return task_clients[key]
+
+        stack.enter_context(mock.patch(_TASK_CLIENTS, task_client))
         self.dynamodb = boto3.client("dynamodb", region_name=REGION)
         self._lambda_client = boto3.client("lambda", region_name=REGION)
         self.sfn = boto3.client("stepfunctions", region_name=REGION)

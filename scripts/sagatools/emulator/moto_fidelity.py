@@ -12,7 +12,12 @@ reason TransactionConflict), or rejects a single write to such an item (Transact
 the backend (one lock). A transaction's items stay in progress for a short commit window after it
 ran (DynamoDB's commit takes milliseconds; moto's is instant), and a write that arrives for one of
 them meanwhile gets DynamoDB's conflict error (with `conflicts=True`). Waiting in line for the lock
-does not count as in progress: that queue is moto's, not DynamoDB's."""
+does not count as in progress: that queue is moto's, not DynamoDB's.
+
+One change is for speed, not fidelity: moto parses a state machine's ASL again for every execution
+(ANTLR, about a sixth of a busy engine's time); each definition is parsed once. Sharing the parsed
+program is safe because an execution keeps its state in its own environment's heap, keyed per
+component: the key is made the component's id, so two executions cannot race to create it."""
 
 from __future__ import annotations
 
@@ -21,11 +26,14 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.dynamodb.responses import DynamoHandler
 from moto.stepfunctions.exceptions import ValidationException
+from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.responses import StepFunctionResponse
 
 from sagatools.emulator.aws_faults import WRITES, conflict_response
@@ -38,20 +46,32 @@ conflicts_returned = Counter[str]()  # operation -> conflict errors answered, si
 _original: Callable[..., Any] | None = None
 _start_execution: Callable[..., Any] | None = None
 _stub: Callable[..., Any] | None = None
+_parse: Callable[[str], Any] | None = None
 ANSWERED = "saga_answered"  # set on a request that a hook ahead of moto's stub has answered
 MAX_EXECUTION_INPUT = 262144  # bytes of UTF-8, Step Functions' limit
 
 
+@lru_cache(maxsize=32)
+def _parse_once(definition: str) -> Any:
+    assert _parse is not None
+    return _parse(definition)
+
+
 def install(*, conflicts: bool = True, commit_window: float = 0.02) -> None:
-    """Idempotent; process-wide (moto's backends are process-wide too)."""
-    global _original, _start_execution, _stub
+    """Idempotent; process-wide (moto's backends are process-wide too). Forgets earlier commit windows."""
+    global _original, _start_execution, _stub, _parse
     _settings.update(conflicts=conflicts, window=commit_window)
+    _in_progress.clear()
     if _original is None:
         _original = DynamoHandler.call_action
         DynamoHandler.call_action = _isolated  # type: ignore[method-assign]
     if _start_execution is None:
         _start_execution = StepFunctionResponse.start_execution
         StepFunctionResponse.start_execution = _limited_start_execution  # type: ignore[method-assign,assignment]
+    if _parse is None:
+        _parse = AmazonStateLanguageParser.parse
+        EvalComponent.heap_key = property(lambda component: f"{type(component).__name__}-{id(component)}")  # type: ignore[method-assign,assignment]
+        AmazonStateLanguageParser.parse = staticmethod(_parse_once)  # type: ignore[method-assign]
     if _stub is None:
         # botocore runs every before-send hook and keeps the first answer: without this, moto would still
         # perform a request that an earlier hook (a Lambda stand-in, an injected fault) already answered.
