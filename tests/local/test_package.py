@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -9,7 +10,8 @@ import pytest
 
 from sagatools.cli.package_lambdas import package
 from sagatools.contract import catalog
-from sagatools.contract.archive import FIXED_TIME
+from sagatools.contract.archive import FIXED_TIME, sha256_of
+from sagatools.contract.paths import LAMBDAS
 
 pytestmark = pytest.mark.network
 
@@ -25,14 +27,23 @@ def two_builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, str]
 
 def test_two_builds_give_identical_bytes(two_builds: tuple[dict[str, str], dict[str, str], list[bool], Path]) -> None:
     first, second, _, _ = two_builds
-    assert set(first) == {"flight.zip", "hotel.zip", "payment.zip", "dependencies-layer.zip"}
+    assert set(first) == {"flight.zip", "hotel.zip", "payment.zip", "api.zip", "dependencies-layer.zip"}
     assert first == second
 
 
 def test_a_second_build_with_nothing_changed_reuses_every_artifact(
     two_builds: tuple[dict[str, str], dict[str, str], list[bool], Path],
 ) -> None:
-    assert two_builds[2] == [True, True, True, True]
+    assert two_builds[2] == [True] * 5
+
+
+def test_the_manifest_lists_each_artifact_with_the_hash_of_its_bytes(
+    two_builds: tuple[dict[str, str], dict[str, str], list[bool], Path],
+) -> None:
+    first, _, _, out = two_builds
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {name: entry["sha256"] for name, entry in manifest.items()} == first
+    assert first == {name: sha256_of(out / name) for name in first}
 
 
 def test_service_zips_hold_their_handlers_and_the_shared_layer_only(
@@ -48,6 +59,25 @@ def test_service_zips_hold_their_handlers_and_the_shared_layer_only(
         assert "trip_saga/steps.py" in names and not any(n.endswith(".pyc") or "__pycache__" in n for n in names)
         assert {info.date_time for info in infos} == {FIXED_TIME}
         assert {info.external_attr >> 16 for info in infos} == {0o100644}
+
+
+def test_the_api_zip_holds_the_api_handler_and_the_shared_layer_only(
+    two_builds: tuple[dict[str, str], dict[str, str], list[bool], Path],
+) -> None:
+    """What Terraform deploys as the bookings API's function (modules/api): handler handlers.api.handler."""
+    api = json.loads((LAMBDAS / "functions.json").read_text())["api"]
+    with zipfile.ZipFile(two_builds[3] / f"{api['key']}.zip") as archive:
+        names = archive.namelist()
+        infos = archive.infolist()
+        shipped_catalog = json.loads(archive.read("functions.json"))
+    assert names == sorted(names)
+    assert [n for n in names if n.startswith("handlers/")] == ["handlers/__init__.py", "handlers/api.py"]
+    assert api["handler"].rsplit(".", 1)[0].replace(".", "/") + ".py" in names
+    assert {"trip_saga/api.py", "trip_saga/models.py", "trip_saga/repository.py"} <= set(names)
+    assert shipped_catalog == json.loads((LAMBDAS / "functions.json").read_text())
+    assert not any(n.endswith(".pyc") or "__pycache__" in n for n in names)
+    assert {info.date_time for info in infos} == {FIXED_TIME}
+    assert {info.external_attr >> 16 for info in infos} == {0o100644}
 
 
 def test_the_layer_is_built_for_lambda_and_leaves_out_what_the_runtime_provides(

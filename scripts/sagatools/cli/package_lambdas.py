@@ -3,6 +3,7 @@
 their inputs change.
 
     build/lambda/<service>.zip            handlers/<service>.py, the shared domain layer (trip_saga/) and the step catalog
+    build/lambda/api.zip                  the bookings HTTP API's function: handlers/api.py, the same domain layer and catalog
     build/lambda/dependencies-layer.zip   python/ <- lambdas/requirements.txt for python3.12 x86_64
     build/lambda/manifest.json            sha256 and input hash of each artifact
 
@@ -60,12 +61,27 @@ def digest(*parts: bytes | str) -> str:
     return hasher.hexdigest()
 
 
-def service_entries(service: str) -> list[tuple[str, Path]]:
-    handler_modules = {f.handler.rsplit(".", 1)[0] for f in catalog.load().functions if f.service == service}
+def code_entries(handlers: list[str]) -> list[tuple[str, Path]]:
+    """A function zip: the handlers' modules, the shared domain layer (trip_saga/) and the catalog."""
+    handler_modules = {handler.rsplit(".", 1)[0] for handler in handlers}
     entries = [("handlers/__init__.py", LAMBDAS / "handlers" / "__init__.py"), ("functions.json", LAMBDAS / "functions.json")]
     entries += [(module.replace(".", "/") + ".py", LAMBDAS / (module.replace(".", "/") + ".py")) for module in sorted(handler_modules)]
     entries += [(path.relative_to(LAMBDAS).as_posix(), path) for path in files_under(LAMBDAS / "trip_saga")]
     return entries
+
+
+def service_entries(service: str) -> list[tuple[str, Path]]:
+    return code_entries([f.handler for f in catalog.load().functions if f.service == service])
+
+
+def api_function() -> tuple[str, str]:
+    """The bookings API function's key (its zip is <key>.zip) and handler: the catalog's `api` section."""
+    api = json.loads((LAMBDAS / "functions.json").read_text())["api"]
+    return str(api["key"]), str(api["handler"])
+
+
+def api_entries() -> list[tuple[str, Path]]:
+    return code_entries([api_function()[1]])
 
 
 def lambda_python() -> str | None:
@@ -137,10 +153,15 @@ class Packager:
         self.manifest_path.write_text(json.dumps(self.manifest, indent=2, sort_keys=True) + "\n")
         return Built(name, path, sha256, False, time.perf_counter() - started)
 
+    def code(self, name: str, entries: list[tuple[str, Path]]) -> Built:
+        inputs = digest(PACKAGER_VERSION, *(f"{entry}:{sha256_of(path)}" for entry, path in entries))
+        return self.artifact(name, inputs, lambda path: write_zip(path, entries))
+
     def service(self, service: str) -> Built:
-        entries = service_entries(service)
-        inputs = digest(PACKAGER_VERSION, *(f"{name}:{sha256_of(path)}" for name, path in entries))
-        return self.artifact(f"{service}.zip", inputs, lambda path: write_zip(path, entries))
+        return self.code(f"{service}.zip", service_entries(service))
+
+    def api(self) -> Built:
+        return self.code(f"{api_function()[0]}.zip", api_entries())
 
     def layer(self, platform: list[str], bytecode_python: str | None) -> Built:
         interpreter = sys.version if not platform else ""
@@ -176,7 +197,7 @@ class Packager:
 
 def package(target: str, *, force: bool = False, out: Path | None = None) -> list[Built]:
     packager = Packager(out or ROOT / "build" / target, force=force)
-    built = [packager.service(service) for service in sorted(catalog.load().tables)]
+    built = [*(packager.service(service) for service in sorted(catalog.load().tables)), packager.api()]
     if target == "lambda":
         return [*built, packager.layer(LAMBDA_PLATFORM, lambda_python())]
     return [*built, packager.layer([], sys.executable), packager.local_runtime()]
