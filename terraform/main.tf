@@ -1,5 +1,6 @@
-# The trip-booking saga: three services (table + functions each), one state machine, one KMS key,
-# one alert topic, alarms and a dashboard. Names derive from the project and the workspace, so workspaces share an account.
+# The trip-booking saga: three services (table + functions each), one state machine, the bookings HTTP
+# API (its function, JWT authorizer and user pool), one KMS key, one alert topic, alarms and a dashboard.
+# Names derive from the project and the workspace, so workspaces share an account.
 
 locals {
   name_prefix   = "${var.project}-${terraform.workspace}"
@@ -25,6 +26,11 @@ locals {
       for key, function in local.catalog.functions : key => function if function.service == service
     }
   }
+  # The API's routes as its contract lists them: operation id => "<METHOD> <path>".
+  openapi = jsondecode(file("${path.module}/../docs/openapi.json"))
+  api_routes = merge([
+    for path, operations in local.openapi.paths : { for method, operation in operations : operation.operationId => "${upper(method)} ${path}" }
+  ]...)
 }
 
 resource "terraform_data" "guardrails" {
@@ -109,4 +115,33 @@ module "monitoring" {
   function_names    = merge([for deployed in values(module.service) : deployed.function_names]...)
   steps             = local.steps
   alert_topic_arn   = module.alerts.topic_arn
+}
+
+module "api" {
+  source = "./modules/api"
+
+  name_prefix       = local.name_prefix
+  function_key      = local.catalog.api.key
+  handler           = local.catalog.api.handler
+  actions           = local.catalog.api.actions
+  routes            = local.api_routes
+  artifact_path     = "${local.artifacts_dir}/${local.catalog.api.key}.zip"
+  layer_arn         = aws_lambda_layer_version.dependencies.arn
+  state_machine_arn = module.state_machine.arn
+  tables = {
+    for service, deployed in module.service : service => { name = deployed.table_name, arn = deployed.table_arn }
+  }
+  kms_key_arn            = module.kms.key_arn
+  jwt_issuer             = var.api_jwt_issuer
+  jwt_audience           = var.api_jwt_audience
+  cors_allowed_origins   = var.api_cors_allowed_origins
+  throttling_burst_limit = var.api_throttling_burst_limit
+  throttling_rate_limit  = var.api_throttling_rate_limit
+  deletion_protection    = local.is_production
+  log_retention_days     = var.log_retention_days
+  log_level              = var.log_level
+  memory_size            = var.lambda_memory_mb
+  # API Gateway waits 30 s for an integration: the function's timeout stays below it.
+  timeout_seconds      = min(var.lambda_timeout_seconds, 29)
+  reserved_concurrency = var.reserved_concurrency
 }

@@ -44,3 +44,33 @@ output "kms_key_arn" {
   description = "ARN of the customer-managed key (callers of StartExecution and readers of the tables need kms:Decrypt on it)."
   value       = module.kms.key_arn
 }
+
+output "api_url" {
+  description = "Base URL of the bookings HTTP API (no trailing slash): POST <api_url>/bookings, GET <api_url>/bookings/<id>."
+  value       = module.api.api_url
+}
+
+output "api_function_name" {
+  description = "Name of the bookings API's Lambda function."
+  value       = module.api.function_name
+}
+
+output "jwt_issuer" {
+  description = "Issuer (iss) the bookings API requires of a bearer token."
+  value       = module.api.jwt_issuer
+}
+
+output "jwt_audience" {
+  description = "Audiences (aud or client_id) the bookings API accepts in a bearer token."
+  value       = module.api.jwt_audience
+}
+
+output "user_pool_id" {
+  description = "Cognito user pool of the API's customers; null with an external issuer (api_jwt_issuer)."
+  value       = module.api.user_pool_id
+}
+
+output "user_pool_client_id" {
+  description = "Cognito app client (no secret) customers sign in with; null with an external issuer (api_jwt_issuer)."
+  value       = module.api.user_pool_client_id
+}

@@ -27,7 +27,7 @@ variable "production_workspaces" {
 }
 
 variable "artifacts_dir" {
-  description = "Directory of the zips `make package` builds (<service>.zip, dependencies-layer.zip). Default: ../build/lambda."
+  description = "Directory of the zips `make package` builds (<service>.zip, api.zip, dependencies-layer.zip). Default: ../build/lambda."
   type        = string
   default     = null
 }
@@ -102,4 +102,69 @@ variable "tags" {
   description = "Tags added to every resource (provider default_tags)."
   type        = map(string)
   default     = {}
+}
+
+variable "api_cors_allowed_origins" {
+  description = "Origins browsers may call the bookings API from (e.g. https://app.example.com). Empty: no CORS configuration."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for origin in var.api_cors_allowed_origins : can(regex("^(https://[a-z0-9.-]+|http://(localhost|127\\.0\\.0\\.1))(:[0-9]{1,5})?$", origin))])
+    error_message = "api_cors_allowed_origins must be origins such as https://app.example.com (http only for localhost; no wildcards, no paths)."
+  }
+}
+
+variable "api_jwt_issuer" {
+  description = "Issuer of the JWTs the bookings API accepts (an https:// URL), with api_jwt_audience. Null: a Cognito user pool and app client are created and trusted."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.api_jwt_issuer == null || can(regex("^https://[^\\s]+$", var.api_jwt_issuer))
+    error_message = "api_jwt_issuer must be an https:// URL."
+  }
+
+  validation {
+    condition     = var.api_jwt_issuer == null || length(var.api_jwt_audience) > 0
+    error_message = "api_jwt_issuer needs api_jwt_audience: the audiences (aud or client_id) its tokens must carry."
+  }
+
+  validation {
+    condition     = var.api_jwt_issuer != null || length(var.api_jwt_audience) == 0
+    error_message = "api_jwt_audience is only for an external issuer: set api_jwt_issuer too, or leave both unset for the Cognito user pool."
+  }
+}
+
+variable "api_jwt_audience" {
+  description = "Audiences (aud, or client_id) of api_jwt_issuer's tokens the bookings API accepts. Only with api_jwt_issuer."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for audience in var.api_jwt_audience : trimspace(audience) == audience && audience != ""])
+    error_message = "api_jwt_audience must list non-blank audiences without surrounding spaces."
+  }
+}
+
+variable "api_throttling_burst_limit" {
+  description = "Bookings API stage throttling: burst, in requests (every route)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.api_throttling_burst_limit >= 0 && var.api_throttling_burst_limit <= 5000 && floor(var.api_throttling_burst_limit) == var.api_throttling_burst_limit
+    error_message = "api_throttling_burst_limit must be a whole number between 0 and 5000."
+  }
+}
+
+variable "api_throttling_rate_limit" {
+  description = "Bookings API stage throttling: steady rate, in requests per second (every route)."
+  type        = number
+  default     = 50
+
+  validation {
+    condition     = var.api_throttling_rate_limit > 0 && var.api_throttling_rate_limit <= 10000
+    error_message = "api_throttling_rate_limit must be above 0 and at most 10000 requests per second."
+  }
 }

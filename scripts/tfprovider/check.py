@@ -119,8 +119,8 @@ def install_standin() -> Path:
 
 def lay_out(destination: Path, source: Path = ROOT, keep_lock_file: bool = False) -> Path:
     """A copy of the configuration with what it reads beside it as in the repository (functions.json,
-    the ASL template; the built zips linked); returns the copy of terraform/. A dependency lock file
-    is left out unless asked for: it records the real provider's checksums, not the stand-in's."""
+    the ASL template, the API's OpenAPI contract; the built zips linked); returns the copy of terraform/.
+    A dependency lock file is left out unless asked for: it records the real provider's checksums, not the stand-in's."""
     if destination.exists():
         shutil.rmtree(destination)
     ignored = [".terraform", "*.tfstate*", "*.tfplan", "backend.hcl"] + ([] if keep_lock_file else [".terraform.lock.hcl"])
@@ -128,6 +128,8 @@ def lay_out(destination: Path, source: Path = ROOT, keep_lock_file: bool = False
     (destination / "lambdas").mkdir(parents=True)
     shutil.copy2(source / "lambdas" / "functions.json", destination / "lambdas" / "functions.json")
     shutil.copytree(source / "statemachine", destination / "statemachine")
+    (destination / "docs").mkdir()
+    shutil.copy2(source / "docs" / "openapi.json", destination / "docs" / "openapi.json")
     (destination / "build").mkdir()
     (destination / "build" / "lambda").symlink_to(ROOT / "build" / "lambda", target_is_directory=True)
     return destination / "terraform"
@@ -167,13 +169,14 @@ class Terraform:
         )
         self.run("terraform init (local backend)", "init", "-reconfigure", "-input=false", "-no-color")
 
-    def plan(self, environment: str, *variables: str) -> dict[str, object]:
-        """The plan of an environment (its tfvars, in its workspace), with ``name=value`` variables on top."""
+    def plan(self, environment: str, *variables: str, var_file: bool = True) -> dict[str, object]:
+        """The plan of an environment (its tfvars unless ``var_file`` is false, in its workspace), with
+        ``name=value`` variables on top."""
         plan_file = f"{environment}.tfplan"
         self.run(
             f"terraform plan ({environment})",
             "plan",
-            f"-var-file=environments/{environment}.tfvars",
+            *([f"-var-file=environments/{environment}.tfvars"] if var_file else []),
             *(f"-var={variable}" for variable in variables),
             f"-out={plan_file}",
             "-input=false",
@@ -208,7 +211,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="make validate", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("environments", nargs="*", default=list(ENVIRONMENTS), help="environments to plan (default: dev staging prod)")
     args = parser.parse_args(argv)
-    missing = [ROOT / "build" / "lambda" / f"{name}.zip" for name in ("flight", "hotel", "payment", "dependencies-layer")]
+    missing = [ROOT / "build" / "lambda" / f"{name}.zip" for name in ("flight", "hotel", "payment", "api", "dependencies-layer")]
     if [path for path in missing if not path.exists()]:
         print("build/lambda/*.zip missing: run make package", file=sys.stderr)
         return 1

@@ -4,58 +4,18 @@ where Terraform says they do. Each test runs terraform in subprocesses on a copy
 
 from __future__ import annotations
 
-import re
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sagatools.contract import catalog
+from tests.terraform.planned import edit, failure, resources
 from tfprovider import check
 
 pytestmark = [pytest.mark.subprocess, pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
 
-ENVIRONMENTS = ("dev", "staging", "prod")
-
-
-@pytest.fixture(scope="module")
-def ready() -> None:
-    if shutil.which("terraform") is None:
-        pytest.skip("terraform is not on PATH")
-    missing = [path for path in (check.PACKAGE / "package.json", check.ROOT / "build" / "lambda" / "flight.zip") if not path.exists()]
-    assert not missing, f"{missing} missing: run make validate (it installs the schema package and builds the zips)"
-
-
-@pytest.fixture(scope="module")
-def plans(ready: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    terraform = check.terraform_for(check.lay_out(tmp_path_factory.mktemp("plans")))
-    terraform.validate()
-    terraform.use_local_backend()
-    return {environment: terraform.plan(environment) for environment in ENVIRONMENTS}
-
-
-@pytest.fixture
-def configuration(ready: None, tmp_path: Path) -> Path:
-    """A copy of the configuration (terraform/, functions.json, the ASL template) to break."""
-    return check.lay_out(tmp_path / "copy")
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def failure(run: Callable[[], object]) -> str:
-    with pytest.raises(check.CheckFailed) as failed:
-        run()
-    return re.sub(r"\s+", " ", failed.value.output)
-
-
-def resources(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {change["address"]: change["change"]["after"] for change in plan["resource_changes"] if "create" in change["change"]["actions"]}
+ENVIRONMENTS = check.ENVIRONMENTS
 
 
 def expected_addresses(environment: str, alert_emails: list[str]) -> set[str]:
@@ -77,6 +37,27 @@ def expected_addresses(environment: str, alert_emails: list[str]) -> set[str]:
         "module.monitoring.aws_cloudwatch_metric_alarm.executions_failed",
     }
     addresses |= {f'module.alerts.aws_sns_topic_subscription.email["{email}"]' for email in alert_emails}
+    # the bookings API, with the Cognito user pool it trusts by default (test_api.py: what each one is)
+    addresses |= {
+        f"module.api.{kind}"
+        for kind in (
+            "aws_lambda_function.this",
+            "aws_iam_role.function",
+            "aws_iam_role_policy.function",
+            "aws_cloudwatch_log_group.function",
+            "aws_cloudwatch_log_group.access",
+            "aws_apigatewayv2_api.this",
+            "aws_apigatewayv2_authorizer.jwt",
+            "aws_apigatewayv2_integration.function",
+            "aws_apigatewayv2_stage.this",
+            "aws_cognito_user_pool.this[0]",
+            "aws_cognito_user_pool_client.spa[0]",
+            'aws_apigatewayv2_route.this["createBooking"]',
+            'aws_apigatewayv2_route.this["getBooking"]',
+            'aws_lambda_permission.api["createBooking"]',
+            'aws_lambda_permission.api["getBooking"]',
+        )
+    }
     for service in {function.service for function in functions}:
         addresses.add(f'module.service["{service}"].aws_dynamodb_table.this')
     for function in functions:
@@ -106,8 +87,9 @@ def test_each_environment_plans_the_resources_expected_of_it(plans: dict[str, di
     faults = "false" if environment == "prod" else "true"
     for address, after in created.items():
         if ".aws_lambda_function." in address:
-            assert after["environment"][0]["variables"]["FAULT_INJECTION_ENABLED"] == faults
             assert after["function_name"].startswith(f"trip-saga-{environment}-")
+        if address.startswith("module.service[") and ".aws_lambda_function." in address:
+            assert after["environment"][0]["variables"]["FAULT_INJECTION_ENABLED"] == faults
         if ".aws_dynamodb_table." in address:
             assert after["deletion_protection_enabled"] is (environment == "prod")
             assert after["name"].startswith(f"trip-saga-{environment}-")
@@ -118,8 +100,10 @@ def test_each_environment_plans_the_resources_expected_of_it(plans: dict[str, di
             attributes = sorted((a["name"], a["type"]) for a in after["attribute"])
             assert attributes == sorted((a["AttributeName"], a["AttributeType"]) for a in catalog.TABLE_SCHEMA["AttributeDefinitions"])
         for attribute in ("name", "function_name", "layer_name", "alarm_name", "dashboard_name"):
-            # every name derives from the project and the workspace (an inline policy is named within its role)
-            if isinstance(after.get(attribute), str) and ".aws_iam_role_policy." not in address:
+            # every name derives from the project and the workspace (an inline policy is named within its
+            # role, the API's one stage is named within its API: $default)
+            within_another = ".aws_iam_role_policy." in address or ".aws_apigatewayv2_stage." in address
+            if isinstance(after.get(attribute), str) and not within_another:
                 assert f"trip-saga-{environment}" in after[attribute], f"{address}.{attribute} = {after[attribute]}"
     # provider default_tags reach every taggable resource, as the real provider plans tags_all
     key = created["module.kms.aws_kms_key.this"]

@@ -1,5 +1,6 @@
 # One customer-managed key for the saga's data at rest: DynamoDB tables, Lambda environments,
-# CloudWatch log groups, the state machine's execution history and the alert topic.
+# CloudWatch log groups (functions, state machine, API access logs), the state machine's execution
+# history and the alert topic.
 # The key policy delegates to IAM (account root) and admits the AWS services that use the key on the
 # account's behalf, each narrowed to this account and, where the service supports it, to our resources.
 
@@ -66,6 +67,7 @@ data "aws_iam_policy_document" "key" {
       values = [
         "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/lambda/${var.name_prefix}-*",
         "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/vendedlogs/states/${var.name_prefix}-*",
+        "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/vendedlogs/apigateway/${var.name_prefix}-*",
       ]
     }
   }
