@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +22,7 @@ RUN_ID = uuid.uuid4().hex[:8]  # every booking of this run is "it-<run>-...": un
 @pytest.fixture(scope="session")
 def deployed() -> workspaces.Workspace:
     name = os.environ.get("SAGA_WORKSPACE", "local")
-    state_dir = Path(os.environ.get("SAGA_WORKSPACE_STATE", workspaces.STATE_DIR))
-    return workspaces.load(name, state_dir=state_dir)
+    return workspaces.load(name)  # locally: the workspace in SAGA_WORKSPACE_STATE
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,8 @@ route's refusals. The same assertions hold locally and on AWS."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +16,7 @@ from sagatools.client import workspaces
 from sagatools.client.bookings_api import BookingsApi
 from sagatools.client.identity import CustomerToken, sign_in
 from sagatools.client.saga_client import SagaClient
+from sagatools.contract.paths import ROOT
 from tests.integration.conftest import RUN_ID
 from tests.support.chaos import COMPENSATION_PATHS, HAPPY_PATH
 
@@ -121,3 +124,13 @@ def test_a_customer_sees_only_their_own_bookings(
     impostor = other.create({**request, "customer": {**request["customer"], "customer_id": "someone-else"}})
     assert impostor.status == 403
     assert api.wait(request["booking_id"]).body["status"] == "confirmed"
+
+
+@pytest.mark.usefixtures("faults_enabled")
+def test_book_cli_through_the_api_shows_the_rollback(deployed: workspaces.Workspace) -> None:
+    command = [sys.executable, "scripts/book.py", "--api", "--workspace", deployed.name, "--json", "--customer", f"it-{RUN_ID}-cli"]
+    finished = subprocess.run([*command, "--inject", "payment=fail"], capture_output=True, text=True, timeout=300, cwd=ROOT, check=False)
+
+    assert finished.returncode == 1, finished.stderr  # not booked
+    view = json.loads(finished.stdout)
+    assert (view["status"], view["steps"]) == ("rolled back", COMPENSATION_PATHS["payment"])

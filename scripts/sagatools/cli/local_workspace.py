@@ -4,6 +4,7 @@
     python scripts/local_workspace.py up [--port N] [--ttl SECONDS]   # make local-up
     python scripts/local_workspace.py down                            # make local-down
     python scripts/local_workspace.py status
+    eval "$(python scripts/local_workspace.py env)"                   # export AWS_ENDPOINT_URL, API_URL, ...
     python scripts/local_workspace.py integration [--workspace NAME]  # make integration [WORKSPACE=NAME]
     python scripts/local_workspace.py race [--bookings N] [--seats S]  # make race [N=100] [S=10]
 
@@ -36,10 +37,28 @@ def up(args: argparse.Namespace) -> int:
     print(f"local workspace up at {started.endpoint_url} (stops by itself after {args.ttl:.0f}s; `make local-down` stops it now)")
     print(f"outputs: {(workspaces.STATE_DIR / 'outputs.json').relative_to(ROOT)}")
     print(f"state machine: {started.outputs['state_machine_arn']}")
+    print(f"bookings API: {started.outputs['api_url']}")
     print("try:")
-    print(f"  export AWS_ENDPOINT_URL={started.endpoint_url} AWS_DEFAULT_REGION={started.outputs['region']}")
-    print("  export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local")
+    print('  eval "$(.venv/bin/python scripts/local_workspace.py env)"   # AWS_ENDPOINT_URL, API_URL, credentials')
     print("  .venv/bin/python scripts/book.py --workspace local --inject payment=fail")
+    print('  curl -si -H "Authorization: Bearer $(.venv/bin/python scripts/token.py c-1)" -H "content-type: application/json" \\')
+    print('       -d @docs/examples/request.json "$API_URL/bookings"')
+    return 0
+
+
+def env(_: argparse.Namespace) -> int:
+    """Shell exports for the running workspace: any AWS client (the AWS CLI, boto3) and curl reach it."""
+    current = workspaces.load("local")
+    exports = {
+        "AWS_ENDPOINT_URL": current.endpoint_url,
+        "AWS_DEFAULT_REGION": current.outputs["region"],
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "API_URL": current.outputs["api_url"],
+        "STATE_MACHINE_ARN": current.outputs["state_machine_arn"],
+    }
+    for name, value in exports.items():
+        print(f"export {name}={value}")
     return 0
 
 
@@ -120,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     start.set_defaults(run=up)
     commands.add_parser("down", help="stop it, workers included").set_defaults(run=down)
     commands.add_parser("status", help="print its endpoint and outputs").set_defaults(run=status)
+    commands.add_parser("env", help="print shell exports for it (AWS_ENDPOINT_URL, API_URL, ...)").set_defaults(run=env)
     suite = commands.add_parser("integration", help="run tests/integration against a workspace")
     suite.add_argument("--workspace", default="local", help="local (a fresh one, default) or a Terraform workspace name")
     suite.add_argument("pytest_args", nargs="*")

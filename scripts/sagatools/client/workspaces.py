@@ -18,7 +18,8 @@ from sagatools.client.saga_client import SagaClient
 from sagatools.contract.paths import ROOT
 from sagatools.processes import alive
 
-STATE_DIR = ROOT / "build" / "local-workspace"
+# The running local workspace's state; SAGA_WORKSPACE_STATE names another (the integration suite's own).
+STATE_DIR = Path(os.environ.get("SAGA_WORKSPACE_STATE") or ROOT / "build" / "local-workspace")
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local", "aws_session_token": "local"}
 
 
