@@ -112,7 +112,8 @@ module "monitoring" {
 
   name_prefix       = local.name_prefix
   state_machine_arn = module.state_machine.arn
-  function_names    = merge([for deployed in values(module.service) : deployed.function_names]...)
+  function_names    = merge(merge([for deployed in values(module.service) : deployed.function_names]...), { (local.catalog.api.key) = module.api.function_name })
+  api_id            = module.api.api_id
   steps             = local.steps
   alert_topic_arn   = module.alerts.topic_arn
 }

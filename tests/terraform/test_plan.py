@@ -35,6 +35,7 @@ def expected_addresses(environment: str, alert_emails: list[str]) -> set[str]:
         "module.monitoring.aws_cloudwatch_event_rule.compensation_failed",
         "module.monitoring.aws_cloudwatch_metric_alarm.compensation_failed",
         "module.monitoring.aws_cloudwatch_metric_alarm.executions_failed",
+        "module.monitoring.aws_cloudwatch_metric_alarm.api_5xx",
     }
     addresses |= {f'module.alerts.aws_sns_topic_subscription.email["{email}"]' for email in alert_emails}
     # the bookings API, with the Cognito user pool it trusts by default (test_api.py: what each one is)
@@ -57,6 +58,10 @@ def expected_addresses(environment: str, alert_emails: list[str]) -> set[str]:
             'aws_lambda_permission.api["createBooking"]',
             'aws_lambda_permission.api["getBooking"]',
         )
+    }
+    api_key = catalog.load().api.key  # the API's function is alarmed as the steps' are
+    addresses |= {
+        f'module.monitoring.aws_cloudwatch_metric_alarm.function["{prefix}-{api_key}-{alarm}"]' for alarm in ("errors", "throttles")
     }
     for service in {function.service for function in functions}:
         addresses.add(f'module.service["{service}"].aws_dynamodb_table.this')

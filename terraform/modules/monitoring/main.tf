@@ -1,5 +1,5 @@
 # Alarms to the alert topic and one dashboard: failed executions, CompensationFailed (each one),
-# function errors and throttles, and the functions' own step metrics.
+# function errors and throttles, the bookings API's 5xx answers, and the functions' own step metrics.
 
 data "aws_region" "current" {}
 
@@ -106,6 +106,24 @@ resource "aws_cloudwatch_metric_alarm" "function" {
   ok_actions          = local.alarm_actions
 }
 
+# A 5xx from the front door is a customer who could not book or look: API Gateway's own (integration
+# failures, the function's crashes) and the function's problem details for unexpected failures.
+resource "aws_cloudwatch_metric_alarm" "api_5xx" {
+  alarm_name          = "${var.name_prefix}-bookings-api-5xx"
+  alarm_description   = "The bookings API is answering 5xx: look at the API function's errors and the stage's access log."
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "5xx"
+  dimensions          = { ApiId = var.api_id, Stage = "$default" }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = var.api_5xx_threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
 resource "aws_cloudwatch_dashboard" "saga" {
   dashboard_name = "${var.name_prefix}-booking-saga"
   dashboard_body = jsonencode({
@@ -128,7 +146,7 @@ resource "aws_cloudwatch_dashboard" "saga" {
         properties = {
           title = "Alarms"
           alarms = concat(
-            [aws_cloudwatch_metric_alarm.executions_failed.arn, aws_cloudwatch_metric_alarm.compensation_failed.arn],
+            [aws_cloudwatch_metric_alarm.executions_failed.arn, aws_cloudwatch_metric_alarm.compensation_failed.arn, aws_cloudwatch_metric_alarm.api_5xx.arn],
             [for alarm in aws_cloudwatch_metric_alarm.compensation_attempts_failed : alarm.arn],
             [for alarm in aws_cloudwatch_metric_alarm.function : alarm.arn],
           )
@@ -162,6 +180,20 @@ resource "aws_cloudwatch_dashboard" "saga" {
               [var.metrics_namespace, outcome, "step", step, "service", local.step_service[step]]
             ]
           ])
+        }
+      },
+      {
+        type = "metric", x = 0, y = 18, width = 24, height = 6
+        properties = {
+          title  = "Bookings API: requests, 4xx, 5xx, p99 latency"
+          region = data.aws_region.current.region
+          period = 300
+          metrics = [
+            ["AWS/ApiGateway", "Count", "ApiId", var.api_id, "Stage", "$default", { stat = "Sum" }],
+            ["AWS/ApiGateway", "4xx", "ApiId", var.api_id, "Stage", "$default", { stat = "Sum" }],
+            ["AWS/ApiGateway", "5xx", "ApiId", var.api_id, "Stage", "$default", { stat = "Sum" }],
+            ["AWS/ApiGateway", "Latency", "ApiId", var.api_id, "Stage", "$default", { stat = "p99" }],
+          ]
         }
       },
       {

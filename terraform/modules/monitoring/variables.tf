@@ -9,8 +9,24 @@ variable "state_machine_arn" {
 }
 
 variable "function_names" {
-  description = "The saga's function names by catalog key."
+  description = "The function names by catalog key: the saga's steps and the API's function."
   type        = map(string)
+}
+
+variable "api_id" {
+  description = "ID of the bookings HTTP API (its `$default` stage is watched for 5xx answers)."
+  type        = string
+}
+
+variable "api_5xx_threshold" {
+  description = "5xx answers of the bookings API in 5 minutes that raise its alarm (API Gateway's own and the function's)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.api_5xx_threshold >= 1
+    error_message = "api_5xx_threshold must be at least 1."
+  }
 }
 
 variable "steps" {
