@@ -27,7 +27,8 @@ from tf.gen import grpc_stdio_pb2_grpc as stdio_rpc
 from tf.gen import tfplugin_pb2 as pb
 from tf.gen import tfplugin_pb2_grpc as rpc
 
-from tfprovider import standin
+from tfprovider import resources, standin
+from tfprovider.aws import Clients
 from tfprovider.schema import ProviderSchema
 
 MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
@@ -66,11 +67,16 @@ def _error(summary: str, detail: str = "") -> list[Any]:
     return _diagnostics(diagnostics)
 
 
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
 class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
     def __init__(self, schema_path: Path) -> None:
         self.schema_path = schema_path
         self._schema: ProviderSchema | None = None
         self.config = standin.ProviderConfig()
+        self._clients: Clients | None = None
 
     @property
     def schema(self) -> ProviderSchema:
@@ -95,7 +101,13 @@ class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
 
     def ConfigureProvider(self, request: Any, context: Any) -> Any:
         self.config = standin.ProviderConfig.from_config(_decode(request.config))
+        self._clients = Clients(self.config.region, self.config.endpoints)
         return pb.ConfigureProvider.Response()
+
+    def context(self) -> resources.Context:
+        if self._clients is None:
+            self._clients = Clients(self.config.region, self.config.endpoints)
+        return resources.Context(self._clients, self.config.region, self.config.account_id, self.config.partition)
 
     # ------------------------------------------------------------------ resources
 
@@ -106,21 +118,65 @@ class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
         return pb.ValidateResourceConfig.Response(diagnostics=_diagnostics(diagnostics))
 
     def UpgradeResourceState(self, request: Any, context: Any) -> Any:
-        return pb.UpgradeResourceState.Response(upgraded_state=pb.DynamicValue(json=request.raw_state.json))
+        # Every state this provider wrote is at schema version 0, in its own schema's shape.
+        if request.raw_state.json:
+            return pb.UpgradeResourceState.Response(upgraded_state=pb.DynamicValue(json=request.raw_state.json))
+        return pb.UpgradeResourceState.Response(diagnostics=_error("The stand-in reads only JSON states (Terraform's own)"))
 
     def ReadResource(self, request: Any, context: Any) -> Any:
-        return pb.ReadResource.Response(new_state=request.current_state, private=request.private)
+        """The refresh: a resource deleted outside Terraform reads as gone (null), so the next plan creates it."""
+        resource = resources.IMPLEMENTED.get(request.type_name)
+        state = _decode(request.current_state)
+        if resource is None or state is None:
+            return pb.ReadResource.Response(new_state=request.current_state, private=request.private)
+        try:
+            exists = resource.exists(self.context(), state)
+        except Exception as error:  # noqa: BLE001 - any AWS error is the read's diagnostic
+            return pb.ReadResource.Response(diagnostics=_error(f"reading {request.type_name}", _describe(error)))
+        return pb.ReadResource.Response(new_state=request.current_state if exists else _encode(None), private=request.private)
 
     def PlanResourceChange(self, request: Any, context: Any) -> Any:
         block = self.schema.resource(request.type_name)
-        planned = standin.plan(block, _decode(request.proposed_new_state), _decode(request.prior_state), self.config)
-        return pb.PlanResourceChange.Response(planned_state=_encode(planned), planned_private=request.prior_private)
+        proposed, prior = _decode(request.proposed_new_state), _decode(request.prior_state)
+        resource = resources.IMPLEMENTED.get(request.type_name)
+        if resource is None:
+            if proposed is None:  # destroying what another provider created: nothing to plan
+                return pb.PlanResourceChange.Response(planned_state=_encode(None))
+            return pb.PlanResourceChange.Response(
+                diagnostics=_error(
+                    f"The stand-in provider does not implement {request.type_name}",
+                    f"{request.type_name} cannot be planned or applied here: implement it in scripts/tfprovider/resources.py.",
+                )
+            )
+        planned, replace = standin.plan_resource(resource, block, proposed, prior, self.config)
+        return pb.PlanResourceChange.Response(
+            planned_state=_encode(planned),
+            requires_replace=[pb.AttributePath(steps=[pb.AttributePath.Step(attribute_name=name)]) for name in replace],
+            planned_private=request.prior_private,
+            legacy_type_system=True,  # as the real provider's (SDKv2) resources: defaults are planned for unset arguments
+        )
 
     def ApplyResourceChange(self, request: Any, context: Any) -> Any:
+        resource = resources.IMPLEMENTED.get(request.type_name)
+        if resource is None:
+            return pb.ApplyResourceChange.Response(diagnostics=_error(f"The stand-in provider does not implement {request.type_name}"))
+        block = self.schema.resource(request.type_name)
+        prior, planned = _decode(request.prior_state), _decode(request.planned_state)
+        aws = self.context()
+        try:
+            if planned is None:
+                resource.delete(aws, prior)
+                return pb.ApplyResourceChange.Response(new_state=_encode(None), legacy_type_system=True)
+            known = standin.known_or_null(planned)  # the resource classes see what is known, unknowns as null
+            computed = resource.create(aws, known) if prior is None else resource.update(aws, prior, known)
+        except Exception as error:  # noqa: BLE001 - any AWS error is the apply's diagnostic
+            action = "deleting" if planned is None else "creating" if prior is None else "updating"
+            failed = pb.ApplyResourceChange.Response(diagnostics=_error(f"{action} {request.type_name}", _describe(error)))
+            if prior is not None:
+                failed.new_state.CopyFrom(request.prior_state)
+            return failed
         return pb.ApplyResourceChange.Response(
-            diagnostics=_error(
-                "The stand-in provider only plans", "It checks the configuration; apply with the real hashicorp/aws provider."
-            )
+            new_state=_encode(standin.complete(block, planned, computed)), private=request.planned_private, legacy_type_system=True
         )
 
     def ImportResourceState(self, request: Any, context: Any) -> Any:
@@ -214,7 +270,7 @@ def serve(schema_path: Path) -> int:
         print("This is a Terraform provider plugin (a stand-in for hashicorp/aws): Terraform starts it.", file=sys.stderr)
         return 1
     stopped = threading.Event()
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
     rpc.add_ProviderServicer_to_server(StandInProvider(schema_path), server)
     controller_rpc.add_GRPCControllerServicer_to_server(_Controller(stopped), server)
     stdio_rpc.add_GRPCStdioServicer_to_server(_Stdio(), server)

@@ -14,6 +14,7 @@ from typing import Any
 import msgpack
 
 from tfprovider import policy_document
+from tfprovider.resources import json_equivalent
 from tfprovider.schema import Block
 
 UNKNOWN = msgpack.ExtType(0, b"\x00")
@@ -66,6 +67,7 @@ class ProviderConfig:
     region: str = DEFAULT_REGION
     account_id: str = FAKE_ACCOUNT_ID
     default_tags: Any = field(default_factory=dict)  # a map, or UNKNOWN
+    endpoints: dict[str, str] = field(default_factory=dict)  # the `endpoints` block: service key => URL
 
     @classmethod
     def from_config(cls, config: dict[str, Any] | None) -> ProviderConfig:
@@ -82,7 +84,11 @@ class ProviderConfig:
                 tags = UNKNOWN
             elif isinstance(tags, dict) and isinstance(value, dict):
                 tags.update({k: v for k, v in value.items() if v is not None})
-        return cls(region=region, account_id=account_id, default_tags=tags)
+        endpoints: dict[str, str] = {}
+        for block in config.get("endpoints") or []:
+            if isinstance(block, dict):
+                endpoints.update({k: v for k, v in block.items() if isinstance(v, str) and v})
+        return cls(region=region, account_id=account_id, default_tags=tags, endpoints=endpoints)
 
     @property
     def partition(self) -> str:
@@ -162,6 +168,63 @@ def plan(block: Block, proposed: Any, prior: Any, provider: ProviderConfig) -> A
                 merged = {**provider.default_tags, **{k: v for k, v in (tags or {}).items() if v is not None}}
                 planned["tags_all"] = merged
     return planned
+
+
+def plan_resource(resource: Any, block: Block, proposed: Any, prior: Any, provider: ProviderConfig) -> tuple[Any, list[str]]:
+    """``plan`` for a type the stand-in applies (a ``tfprovider.resources.Resource``), as its real
+    provider plans it: its defaults for unset arguments, ``tags_all`` from the provider's default tags
+    and the resource's, a JSON document equivalent to the prior one kept as it was, and the changed
+    arguments that force a new resource. Returns the planned state and those arguments."""
+    planned = plan(block, proposed, prior, provider)
+    if planned is None:
+        return None, []
+    for name, value in resource.defaults.items():
+        if name in planned and planned[name] is None:
+            planned[name] = value
+    tags = planned.get("tags")
+    if "tags_all" in block.attributes and wholly_known(tags) and isinstance(provider.default_tags, dict):
+        planned["tags_all"] = {**provider.default_tags, **{k: v for k, v in (tags or {}).items() if v is not None}}
+    if prior is None:
+        return planned, []
+    for name in resource.json_attributes:
+        if isinstance(planned.get(name), str) and isinstance(prior.get(name), str) and json_equivalent(planned[name], prior[name]):
+            planned[name] = prior[name]
+    replace = [name for name in resource.force_new if name in planned and (is_unknown(planned[name]) or planned[name] != prior.get(name))]
+    return planned, replace
+
+
+def complete(block: Block, state: Any, computed: dict[str, Any]) -> Any:
+    """An applied state: the plan's unknowns filled from ``computed`` (top level), null where it has none."""
+    if not isinstance(state, dict):
+        return state
+    filled = dict(state)
+    for name in block.attributes:
+        if is_unknown(filled.get(name)):
+            filled[name] = computed.get(name)
+    for name, nested in block.blocks.items():
+        value = filled.get(name)
+        if is_unknown(value):
+            filled[name] = None
+        elif isinstance(value, dict) and nested.nesting == "map":
+            filled[name] = {key: complete(nested.block, element, {}) for key, element in value.items()}
+        elif isinstance(value, dict):
+            filled[name] = complete(nested.block, value, {})
+        elif isinstance(value, list):
+            filled[name] = [complete(nested.block, element, {}) for element in value]
+    for name, value in list(filled.items()):
+        if name in block.attributes and not wholly_known(value):
+            filled[name] = known_or_null(value)
+    return filled
+
+
+def known_or_null(value: Any) -> Any:
+    if is_unknown(value):
+        return None
+    if isinstance(value, dict):
+        return {k: known_or_null(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [known_or_null(v) for v in value]
+    return value
 
 
 def _plan_object(block: Block, proposed: Any, prior_exists: bool) -> Any:

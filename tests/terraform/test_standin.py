@@ -240,3 +240,44 @@ def test_policy_document_ordering_merging_and_escapes() -> None:
 def test_duplicate_sids_are_refused() -> None:
     with pytest.raises(policy_document.PolicyDocumentError, match="duplicate Sid"):
         policy_document.render({"statement": [statement(sid="A", actions=["x"]), statement(sid="A", actions=["y"])]})
+
+
+def test_a_plan_for_an_applied_type_has_the_real_provider_s_defaults_and_replacements(schema: ProviderSchema) -> None:
+    from tfprovider import resources
+
+    table = resources.IMPLEMENTED["aws_dynamodb_table"]
+    block = schema.resource("aws_dynamodb_table")
+    provider = standin.ProviderConfig(default_tags={"Project": "p"})
+    proposed = dict.fromkeys(block.attributes) | {"name": "p-flights", "hash_key": "pk", "tags": {"Team": "t"}}
+    planned, replace = standin.plan_resource(table, block, proposed, None, provider)
+    assert (planned["billing_mode"], planned["deletion_protection_enabled"], replace) == ("PROVISIONED", False, [])
+    assert planned["tags_all"] == {"Project": "p", "Team": "t"} and planned["arn"] == UNKNOWN
+    prior = standin.complete(block, planned, {"arn": "arn:aws:dynamodb:us-east-1:123456789012:table/p-flights", "id": "p-flights"})
+    assert prior["arn"].endswith("table/p-flights") and prior["stream_arn"] is None
+    assert standin.plan_resource(table, block, prior, prior, provider) == (prior, [])
+    _renamed, replace = standin.plan_resource(table, block, {**prior, "name": "p-flights-2"}, prior, provider)
+    assert replace == ["name"]
+    on_demand, replace = standin.plan_resource(table, block, {**prior, "billing_mode": "PAY_PER_REQUEST"}, prior, provider)
+    assert replace == [] and on_demand["billing_mode"] == "PAY_PER_REQUEST"
+
+
+def test_an_equivalent_policy_is_no_change(schema: ProviderSchema) -> None:
+    from tfprovider import resources
+
+    role = resources.IMPLEMENTED["aws_iam_role"]
+    block = schema.resource("aws_iam_role")
+    written = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["sts:AssumeRole"], "Principal": {"Service": "lambda.amazonaws.com"}}],
+    }
+    same = {
+        "Statement": {"Principal": {"Service": ["lambda.amazonaws.com"]}, "Action": "sts:AssumeRole", "Effect": "Allow"},
+        "Version": "2012-10-17",
+    }
+    prior = dict.fromkeys(block.attributes) | {"name": "r", "assume_role_policy": json.dumps(written), "path": "/"}
+    planned, _ = standin.plan_resource(role, block, {**prior, "assume_role_policy": json.dumps(same)}, prior, standin.ProviderConfig())
+    assert planned["assume_role_policy"] == json.dumps(written)
+    other = {**same, "Statement": {**same["Statement"], "Action": "sts:TagSession"}}
+    planned, _ = standin.plan_resource(role, block, {**prior, "assume_role_policy": json.dumps(other)}, prior, standin.ProviderConfig())
+    assert planned["assume_role_policy"] == json.dumps(other)
+    assert resources.json_equivalent('{"a": ["x", "y"]}', '{"a": ["y", "x"]}') and not resources.json_equivalent('{"a": 1}', '{"a": 2}')

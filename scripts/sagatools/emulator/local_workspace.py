@@ -38,6 +38,23 @@ def start(*, state_dir: Path = STATE_DIR, ttl: float = 4 * 3600, port: int = 0, 
     for artifact in [*(LAMBDA_ARTIFACTS / f"{name}.zip" for name in zips), LOCAL_ARTIFACTS / "dependencies-layer.zip"]:
         if not artifact.exists():
             raise WorkspaceError(f"{artifact.relative_to(ROOT)} is missing: run `make package package-local`")
+    process, ready = start_endpoint(state_dir=state_dir, ttl=ttl, port=port, parent_pid=parent_pid)
+    endpoint_url = ready["endpoint_url"]
+    try:
+        outputs = provision(endpoint_url, api_url=ready["api_url"])
+    except Exception:
+        stop(state_dir=state_dir)
+        raise
+    outputs_path = state_dir / "outputs.json"
+    outputs_path.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n")
+    (state_dir / "workspace.json").write_text(json.dumps({"endpoint_url": endpoint_url, "outputs": str(outputs_path), "pid": process.pid}))
+    return load("local", state_dir=state_dir)
+
+
+def start_endpoint(
+    *, state_dir: Path, ttl: float = 4 * 3600, port: int = 0, parent_pid: int | None = None
+) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    """The endpoint alone, in the background (its own process group), once it serves: (process, ready.json)."""
     state_dir.mkdir(parents=True, exist_ok=True)
     for stale in ("ready.json", "workspace.json"):
         (state_dir / stale).unlink(missing_ok=True)
@@ -61,17 +78,8 @@ def start(*, state_dir: Path = STATE_DIR, ttl: float = 4 * 3600, port: int = 0, 
             log_tail = (state_dir / "server.log").read_text()[-2000:]
             raise WorkspaceError(f"the workspace server did not start:\n{log_tail}")
         time.sleep(0.05)
-    ready = json.loads((state_dir / "ready.json").read_text())
-    endpoint_url = ready["endpoint_url"]
-    try:
-        outputs = provision(endpoint_url, api_url=ready["api_url"])
-    except Exception:
-        stop(state_dir=state_dir)
-        raise
-    outputs_path = state_dir / "outputs.json"
-    outputs_path.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n")
-    (state_dir / "workspace.json").write_text(json.dumps({"endpoint_url": endpoint_url, "outputs": str(outputs_path), "pid": process.pid}))
-    return load("local", state_dir=state_dir)
+    ready: dict[str, Any] = json.loads((state_dir / "ready.json").read_text())
+    return process, ready
 
 
 def stop(*, state_dir: Path = STATE_DIR, timeout: float = 15) -> bool:

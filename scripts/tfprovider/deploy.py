@@ -1,0 +1,141 @@
+"""Terraform applies the root module to an AWS-compatible endpoint (the local workspace's) through the
+stand-in for hashicorp/aws: the same ``terraform init``, ``apply``, ``plan``, ``output`` and ``destroy``
+as a deploy to AWS, on a copy of the configuration under build/ (``check.lay_out``) with its state
+beside it (a local backend, in the copy), and the stand-in installed from its filesystem mirror by a
+CLI configuration under build/ too (never the user's ~/.terraformrc).
+
+Where the stand-in sends its requests: ``AWS_ENDPOINT_URL`` (the endpoint), with fixed local credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tfprovider import check
+
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local"}
+
+
+class TerraformFailed(RuntimeError):
+    def __init__(self, command: str, output: str) -> None:
+        super().__init__(f"terraform {command} failed:\n{output}")
+        self.output = output
+
+
+@dataclass
+class Deployment:
+    """The root module, applied in ``workspace`` to ``endpoint_url`` from a copy at ``directory``."""
+
+    directory: Path
+    endpoint_url: str
+    workspace: str = "local"
+    region: str = "us-east-1"
+    variables: dict[str, Any] = field(default_factory=dict)
+    parallelism: int = 10
+    _environment: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def configuration(self) -> Path:
+        return self.directory / "terraform"
+
+    def environment(self) -> dict[str, str]:
+        if not self._environment:
+            terraform = check.Terraform(self.configuration, check.install_standin())
+            self._environment = {
+                **terraform.env,
+                **LOCAL_CREDENTIALS,
+                "AWS_ENDPOINT_URL": self.endpoint_url,
+                "AWS_REGION": self.region,
+                "AWS_DEFAULT_REGION": self.region,
+                "TF_WORKSPACE": self.workspace,
+            }
+        return dict(self._environment)
+
+    def lay_out(self, source: Path = check.ROOT) -> Path:
+        """A fresh copy of the configuration (what was there, state included, is gone) with a local backend."""
+        configuration = check.lay_out(self.directory, source=source)
+        (configuration / check.BACKEND_OVERRIDE).write_text(
+            "# Written by the local workspace into its copy of the configuration: the state stays beside it, under build/.\n"
+            'terraform {\n  backend "local" {}\n}\n'
+        )
+        return configuration
+
+    def run(self, *args: str, check_exit: bool = True, stream: bool = False) -> subprocess.CompletedProcess[str]:
+        command = ["terraform", *args]
+        if stream:
+            done = subprocess.run(command, cwd=self.configuration, env=self.environment(), text=True, check=False)
+        else:
+            done = subprocess.run(command, cwd=self.configuration, env=self.environment(), capture_output=True, text=True, check=False)
+        if check_exit and done.returncode != 0:
+            raise TerraformFailed(args[0], (done.stdout or "") + (done.stderr or ""))
+        return done
+
+    def var_arguments(self, variables: dict[str, Any] | None = None) -> list[str]:
+        merged = {"region": self.region, **self.variables, **(variables or {})}
+        return [f"-var={name}={json.dumps(value) if not isinstance(value, str) else value}" for name, value in merged.items()]
+
+    def init(self) -> None:
+        env = self.environment()
+        env.pop("TF_WORKSPACE")  # the workspace is created after init
+        done = subprocess.run(
+            ["terraform", "init", "-input=false", "-no-color"], cwd=self.configuration, env=env, capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise TerraformFailed("init", done.stdout + done.stderr)
+        if self.workspace != "default":
+            listed = subprocess.run(
+                ["terraform", "workspace", "list"], cwd=self.configuration, env=env, capture_output=True, text=True, check=True
+            ).stdout
+            if self.workspace not in [line.strip(" *") for line in listed.splitlines()]:
+                subprocess.run(
+                    ["terraform", "workspace", "new", "-no-color", self.workspace],
+                    cwd=self.configuration,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+
+    def apply(self, variables: dict[str, Any] | None = None, *, stream: bool = False) -> tuple[str, float]:
+        """``terraform apply -auto-approve``: its output and how long it took."""
+        started = time.monotonic()
+        done = self.run(
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            f"-parallelism={self.parallelism}",
+            *self.var_arguments(variables),
+            stream=stream,
+        )
+        return done.stdout or "", time.monotonic() - started
+
+    def plan_exit_code(self, variables: dict[str, Any] | None = None) -> tuple[int, str]:
+        """``terraform plan -detailed-exitcode``: 0 no changes, 2 changes (1 an error, raised)."""
+        done = self.run("plan", "-detailed-exitcode", "-input=false", "-no-color", *self.var_arguments(variables), check_exit=False)
+        if done.returncode not in (0, 2):
+            raise TerraformFailed("plan", done.stdout + done.stderr)
+        return done.returncode, done.stdout
+
+    def outputs(self) -> dict[str, Any]:
+        """``terraform output -json``."""
+        result: dict[str, Any] = json.loads(self.run("output", "-json", "-no-color").stdout)
+        return result
+
+    def destroy(self, variables: dict[str, Any] | None = None, *, stream: bool = False) -> tuple[str, float]:
+        started = time.monotonic()
+        done = self.run(
+            "destroy",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            f"-parallelism={self.parallelism}",
+            *self.var_arguments(variables),
+            stream=stream,
+        )
+        return done.stdout or "", time.monotonic() - started

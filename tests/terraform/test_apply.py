@@ -1,0 +1,183 @@
+"""Terraform applies the root module through the stand-in for hashicorp/aws to the local workspace's
+endpoint (moto, on 127.0.0.1): init, apply, a plan with nothing to do, an in-place update, a
+replacement, destroy; each checked on what the endpoint holds."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from sagatools.client.workspaces import LOCAL_CREDENTIALS
+from sagatools.emulator import local_workspace
+from tfprovider import check
+from tfprovider.deploy import Deployment, TerraformFailed
+
+pytestmark = [pytest.mark.subprocess, pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
+
+PREFIX = "trip-saga-local"
+APPLIED = re.compile(r"Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed\.")
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    state_dir = tmp_path_factory.mktemp("endpoint")
+    _, ready = local_workspace.start_endpoint(state_dir=state_dir, ttl=900, parent_pid=os.getpid())
+    assert ready["endpoint_url"].startswith("http://127.0.0.1:")
+    try:
+        yield str(ready["endpoint_url"])
+    finally:
+        local_workspace.stop(state_dir=state_dir)
+
+
+def client(endpoint: str, service: str) -> Any:
+    return boto3.Session(region_name="us-east-1", **LOCAL_CREDENTIALS).client(service, endpoint_url=endpoint)
+
+
+def counts(output: str) -> tuple[int, int, int]:
+    found = APPLIED.search(output)
+    assert found, output[-3000:]
+    added, changed, destroyed = (int(group) for group in found.groups())
+    return added, changed, destroyed
+
+
+def project_resources(endpoint: str) -> dict[str, list[str]]:
+    """What the endpoint holds of the project, by kind (names or ids)."""
+    iam, lambda_, logs = client(endpoint, "iam"), client(endpoint, "lambda"), client(endpoint, "logs")
+    return {
+        "tables": [t for t in client(endpoint, "dynamodb").list_tables()["TableNames"] if t.startswith(PREFIX)],
+        "functions": [f["FunctionName"] for f in lambda_.list_functions()["Functions"] if f["FunctionName"].startswith(PREFIX)],
+        "layers": [layer["LayerName"] for layer in lambda_.list_layers()["Layers"] if layer["LayerName"].startswith(PREFIX)],
+        "roles": [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(PREFIX)],
+        "state machines": [m["name"] for m in client(endpoint, "stepfunctions").list_state_machines()["stateMachines"]],
+        "log groups": [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"] if PREFIX in g["logGroupName"]],
+        "alarms": [a["AlarmName"] for a in client(endpoint, "cloudwatch").describe_alarms()["MetricAlarms"]],
+        "dashboards": [d["DashboardName"] for d in client(endpoint, "cloudwatch").list_dashboards()["DashboardEntries"]],
+        "rules": [r["Name"] for r in client(endpoint, "events").list_rules()["Rules"] if r["Name"].startswith(PREFIX)],
+        "topics": [t["TopicArn"] for t in client(endpoint, "sns").list_topics()["Topics"]],
+        "apis": [a["Name"] for a in client(endpoint, "apigatewayv2").get_apis()["Items"]],
+        "user pools": [p["Name"] for p in client(endpoint, "cognito-idp").list_user_pools(MaxResults=60)["UserPools"]],
+        "aliases": [a["AliasName"] for a in client(endpoint, "kms").list_aliases()["Aliases"] if PREFIX in a["AliasName"]],
+    }
+
+
+def test_apply_update_replace_and_destroy_on_the_local_endpoint(endpoint: str, tmp_path: Path) -> None:
+    if not (check.ROOT / "build" / "lambda" / "api.zip").exists():
+        pytest.fail("build/lambda/*.zip missing: run make package")
+    deployment = Deployment(tmp_path / "deploy", endpoint, variables={"fault_injection_enabled": True})
+    deployment.lay_out()
+    deployment.init()
+
+    # apply: every resource of the root module, on the endpoint
+    output, _ = deployment.apply()
+    added, changed, destroyed = counts(output)
+    state = deployment.run("state", "list").stdout.split()
+    assert added == len([address for address in state if ".data." not in address and not address.startswith("data.")])
+    assert (changed, destroyed) == (0, 0) and added > 60
+    outputs = {name: value["value"] for name, value in deployment.outputs().items()}
+    assert outputs["name_prefix"] == PREFIX and outputs["region"] == "us-east-1"
+
+    dynamodb, lambda_ = client(endpoint, "dynamodb"), client(endpoint, "lambda")
+    for service, table_name in outputs["table_names"].items():
+        table = dynamodb.describe_table(TableName=table_name)["Table"]
+        assert table["SSEDescription"]["KMSMasterKeyArn"] == outputs["kms_key_arn"]
+        assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+        assert [key["AttributeName"] for key in table["KeySchema"]] == ["pk", "sk"]
+        backups = dynamodb.describe_continuous_backups(TableName=table_name)["ContinuousBackupsDescription"]
+        assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED", service
+    for key, name in outputs["function_names"].items():
+        function = lambda_.get_function(FunctionName=name)
+        configuration = function["Configuration"]
+        assert configuration["MemorySize"] == 256 and configuration["Timeout"] == 10 and configuration["Runtime"] == "python3.12"
+        assert configuration["Environment"]["Variables"]["FAULT_INJECTION_ENABLED"] == "true", key
+        assert configuration["Environment"]["Variables"]["TABLE_NAME"] in outputs["table_names"].values()
+        assert configuration["KMSKeyArn"] == outputs["kms_key_arn"] and configuration["TracingConfig"]["Mode"] == "Active"
+        assert [layer["Arn"].split(":")[6] for layer in configuration["Layers"]] == [f"{PREFIX}-dependencies"]
+        assert function["Concurrency"]["ReservedConcurrentExecutions"] == 50
+        assert function["Tags"] == {"Project": "trip-saga", "Workspace": "local", "ManagedBy": "terraform"}
+    machine = client(endpoint, "stepfunctions").describe_state_machine(stateMachineArn=outputs["state_machine_arn"])
+    definition = json.loads(machine["definition"])
+    task_resources = {
+        state["Parameters"]["FunctionName"]
+        for state in definition["States"].values()
+        if state.get("Type") == "Task" and "FunctionName" in state.get("Parameters", {})
+    }
+    assert task_resources and all(arn.split(":")[6] in outputs["function_names"].values() for arn in task_resources)
+    policy = client(endpoint, "iam").get_role_policy(RoleName=f"{PREFIX}-booking-saga", PolicyName="least-privilege")["PolicyDocument"]
+    invoke = next(s for s in policy["Statement"] if s["Sid"] == "InvokeTheSixSagaFunctionsOnly")
+    assert len(invoke["Resource"]) == 6
+    apis = client(endpoint, "apigatewayv2")
+    api = next(a for a in apis.get_apis()["Items"] if a["Name"] == f"{PREFIX}-bookings")
+    routes = apis.get_routes(ApiId=api["ApiId"])["Items"]
+    assert sorted(route["RouteKey"] for route in routes) == ["GET /bookings/{booking_id}", "POST /bookings"]
+    assert {(route["AuthorizationType"], route["Target"].split("/")[0]) for route in routes} == {("JWT", "integrations")}
+    authorizer = apis.get_authorizer(ApiId=api["ApiId"], AuthorizerId=routes[0]["AuthorizerId"])
+    assert authorizer["JwtConfiguration"] == {"Issuer": outputs["jwt_issuer"], "Audience": [outputs["user_pool_client_id"]]}
+    assert outputs["jwt_issuer"] == f"https://cognito-idp.us-east-1.amazonaws.com/{outputs['user_pool_id']}"
+    retention = client(endpoint, "logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{PREFIX}")["logGroups"]
+    assert len(retention) == 7 and {group["retentionInDays"] for group in retention} == {365}
+
+    # nothing to do: the refreshed state is the configuration
+    code, plan = deployment.plan_exit_code()
+    assert code == 0, plan[-3000:]
+
+    # a changed variable: the functions are updated in place
+    output, _ = deployment.apply({"lambda_memory_mb": 512})
+    assert counts(output) == (0, 7, 0)
+    assert {lambda_.get_function_configuration(FunctionName=name)["MemorySize"] for name in outputs["function_names"].values()} == {512}
+    assert deployment.plan_exit_code({"lambda_memory_mb": 512})[0] == 0
+
+    # a renamed table: replaced (Terraform destroys it and creates the new one), its readers updated
+    catalog = deployment.directory / "lambdas" / "functions.json"
+    document = json.loads(catalog.read_text())
+    document["services"]["hotel"]["table"] = "hotel-stays"
+    catalog.write_text(json.dumps(document))
+    code, plan = deployment.plan_exit_code({"lambda_memory_mb": 512})
+    assert code == 2 and 'module.service["hotel"].aws_dynamodb_table.this must be replaced' in plan
+    output, _ = deployment.apply({"lambda_memory_mb": 512})
+    added, changed, destroyed = counts(output)
+    assert (added, destroyed) == (1, 1) and changed > 0
+    tables = project_resources(endpoint)["tables"]
+    assert f"{PREFIX}-hotel-stays" in tables and f"{PREFIX}-hotels" not in tables
+    hotel = lambda_.get_function_configuration(FunctionName=f"{PREFIX}-reserve-hotel")
+    assert hotel["Environment"]["Variables"]["TABLE_NAME"] == f"{PREFIX}-hotel-stays"
+
+    # a resource deleted behind Terraform's back is planned again
+    client(endpoint, "cloudwatch").delete_dashboards(DashboardNames=[f"{PREFIX}-booking-saga"])
+    code, plan = deployment.plan_exit_code({"lambda_memory_mb": 512})
+    assert code == 2 and "module.monitoring.aws_cloudwatch_dashboard.saga will be created" in plan
+
+    # destroy: nothing of the project is left (the key waits out its deletion window, as on AWS)
+    output, _ = deployment.destroy({"lambda_memory_mb": 512})
+    assert re.search(r"Destroy complete! Resources: \d+ destroyed\.", output)
+    left = {kind: names for kind, names in project_resources(endpoint).items() if names}
+    assert left == {}
+    key = client(endpoint, "kms").describe_key(KeyId=outputs["kms_key_arn"])["KeyMetadata"]
+    assert key["KeyState"] == "PendingDeletion"
+
+
+def test_a_type_the_stand_in_does_not_apply_fails_the_plan_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n}\n'
+        'provider "aws" {\n  region = "us-east-1"\n}\n'
+        'resource "aws_s3_bucket" "this" {\n  bucket = "not-implemented"\n}\n'
+    )
+    terraform = check.terraform_for(tmp_path)
+    terraform.run("init", "init", "-input=false", "-no-color")
+    with pytest.raises(check.CheckFailed) as failed:
+        terraform.run("plan", "plan", "-input=false", "-no-color", "-lock=false")
+    assert "does not implement aws_s3_bucket" in failed.value.output
+
+
+def test_terraform_failures_carry_terraform_s_output(tmp_path: Path) -> None:
+    deployment = Deployment(tmp_path, "http://127.0.0.1:9")
+    (tmp_path / "terraform").mkdir()
+    with pytest.raises(TerraformFailed) as failed:
+        deployment.run("plan", "-no-color")
+    assert "No configuration files" in failed.value.output
