@@ -18,17 +18,15 @@ import binascii
 import json
 import os
 import re
-from collections.abc import Mapping
-from functools import cache
+from collections.abc import Iterator, Mapping
+from functools import cache, cached_property
 from http import HTTPStatus
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from boto3.dynamodb.types import TypeDeserializer
 from pydantic import BaseModel, ConfigDict
@@ -36,8 +34,11 @@ from pydantic import BaseModel, ConfigDict
 from trip_saga.aws import CLIENT_CONFIG
 from trip_saga.errors import InvalidBookingRequest
 from trip_saga.models import BOOKING_ID_PATTERN, MAX_REQUEST_BYTES, BookingRequest, parse_model
-from trip_saga.observability import invocation_keys, logger, tracer
+from trip_saga.observability import invocation_keys, logger
 from trip_saga.repository import reservation_key
+
+if TYPE_CHECKING:  # a TypedDict, for the route declarations' types only
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 STATE_MACHINE_ARN_ENV = "STATE_MACHINE_ARN"
 TABLE_NAMES_ENV = "TABLE_NAMES"
@@ -217,10 +218,26 @@ def part_of(item: Mapping[str, Any] | None, fingerprint: str | None) -> Part | N
 
 
 # -- AWS ----------------------------------------------------------------------------------------------
+class Clients:
+    """Step Functions and DynamoDB clients, each created on first use: a POST needs Step Functions only,
+    and creating a client costs tens of milliseconds on a cold start, which the customer waits for."""
+
+    @cached_property
+    def sfn(self) -> Any:
+        return boto3.client("stepfunctions", config=CLIENT_CONFIG)
+
+    @cached_property
+    def dynamodb(self) -> Any:
+        return boto3.client("dynamodb", config=CLIENT_CONFIG)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.sfn, self.dynamodb))
+
+
 @cache
-def clients() -> tuple[Any, Any]:
-    """Step Functions and DynamoDB clients, created once per container (and cleared between local engines)."""
-    return boto3.client("stepfunctions", config=CLIENT_CONFIG), boto3.client("dynamodb", config=CLIENT_CONFIG)
+def clients() -> Clients:
+    """The clients, once per container (and cleared between local engines)."""
+    return Clients()
 
 
 def _state_machine_arn() -> str:
@@ -237,7 +254,7 @@ def _table_names() -> dict[str, str]:
 
 
 def _describe(booking_id: str) -> dict[str, Any] | None:
-    sfn, _ = clients()
+    sfn = clients().sfn
     try:
         description: dict[str, Any] = sfn.describe_execution(executionArn=_execution_arn(booking_id))
     except sfn.exceptions.ExecutionDoesNotExist:
@@ -246,7 +263,7 @@ def _describe(booking_id: str) -> dict[str, Any] | None:
 
 
 def _steps(execution_arn: str) -> list[str]:
-    sfn, _ = clients()
+    sfn = clients().sfn
     steps: list[str] = []
     for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
         steps += [e["stateEnteredEventDetails"]["name"] for e in page["events"] if e["type"].endswith("StateEntered")]
@@ -254,7 +271,7 @@ def _steps(execution_arn: str) -> list[str]:
 
 
 def _items(booking_id: str) -> dict[str, dict[str, Any] | None]:
-    _, dynamodb = clients()
+    dynamodb = clients().dynamodb
     key = {name: {"S": value} for name, value in reservation_key(booking_id).items()}
     found: dict[str, dict[str, Any] | None] = {}
     for service, table in _table_names().items():
@@ -310,7 +327,7 @@ def create_booking() -> Response[BookingAccepted]:
     customer_id = customer_of(event.raw_event)
     request = validated(with_customer(body_of(event.body, base64_encoded=bool(event.is_base64_encoded)), customer_id))
     booking_id = request.booking_id
-    sfn, _ = clients()
+    sfn = clients().sfn
     headers = {"Location": f"/bookings/{booking_id}"}
     try:
         sfn.start_execution(stateMachineArn=_state_machine_arn(), name=booking_id, input=execution_input(request))
@@ -383,7 +400,6 @@ app.not_found(_on_unknown_route)
 app.exception_handler(Exception)(_on_error)
 
 
-@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request_id = (event.get("requestContext") or {}).get("requestId")
     with invocation_keys(context, correlation_id=request_id if isinstance(request_id, str) else None, route=event.get("routeKey")):
@@ -395,6 +411,10 @@ def openapi_document() -> str:
     """docs/openapi.json: the routes as Powertools describes them, plus the request body, which the route
     validates itself with the saga's model (BookingRequest, with customer.customer_id optional: the
     token's subject fills it in)."""
+    # Imported here, not at the top: Powertools' OpenAPI models (some forty pydantic models, built at
+    # import) are needed for the document only; the function, validation included, never loads them.
+    from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
     document: dict[str, Any] = json.loads(
         app.get_openapi_json_schema(
             title=API_TITLE,

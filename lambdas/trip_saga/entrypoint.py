@@ -10,7 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from trip_saga.errors import SagaError
 from trip_saga.models import TaskEvent, parse_model
-from trip_saga.observability import count_step, invocation_keys, logger, step_metric, tracer
+from trip_saga.observability import count_step, invocation_keys, logger, step_metric
 from trip_saga.repository import ReservationRepository
 from trip_saga.steps import STEPS, Attempt, run_step
 
@@ -31,7 +31,6 @@ def faults_enabled() -> bool:
 def handler_for(state: str) -> Handler:
     step = STEPS[state]
 
-    @tracer.capture_lambda_handler
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         request = event.get("request") if isinstance(event, dict) else None
         booking_id = request.get("booking_id") if isinstance(request, dict) else None

@@ -1,4 +1,10 @@
-"""One Logger and Tracer for every function, and the step metrics; configured by POWERTOOLS_* env vars.
+"""One Logger for every function, and the step metrics; configured by POWERTOOLS_* env vars.
+
+Tracing is Lambda's own: every function runs with X-Ray active tracing (Terraform's tracing_config), so
+each invocation is a segment (initialisation, invocation, overhead) in the execution's trace without
+the X-Ray SDK in the function. Powertools' Tracer would add a subsegment per AWS call, but it imports
+the SDK (aws_xray_sdk, wrapt, asyncio) and patches botocore: about as much again as boto3 itself on a
+cold start, which a customer waits for (docs/benchmarks.md, figure c). So no Tracer is created here.
 
 Metrics (EMF, namespace POWERTOOLS_METRICS_NAMESPACE, dimensions `service` and `step` — six steps,
 so cardinality stays at six per metric):
@@ -17,14 +23,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.logging import Logger
 from aws_lambda_powertools.logging.lambda_context import build_lambda_context_model
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from trip_saga.errors import DependencyUnavailable, SagaError
 
 logger = Logger()
-tracer = Tracer()
 _cold_start = [True]
 
 
