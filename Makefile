@@ -51,7 +51,7 @@ test: ## lint, HCL checks, checkov, terraform validate and plans, every pytest s
 
 checks: lint hcl scan validate package-local
 
-bench: package-local ## measure saga time, DynamoDB requests, cold start, packaging, cost; writes docs/benchmarks.md
+bench: package-local $(TFPROVIDER_STAMP) ## measure saga time, DynamoDB requests, cold start, packaging, cost; writes docs/benchmarks.md
 	$(PY) scripts/bench.py
 
 soak: N ?= 5000
@@ -60,7 +60,7 @@ soak: $(STAMP) ## N random fault schedules (default 5000) through the local engi
 
 race: N ?= 100
 race: S ?= 10
-race: package-local ## N bookings (default 100) racing for S seats (default 10) on the local workspace; prints "race: confirmed=…"
+race: package-local $(TFPROVIDER_STAMP) ## N bookings (default 100) racing for S seats (default 10) on the local workspace; prints "race: confirmed=…"
 	$(PY) scripts/local_workspace.py race --bookings $(N) --seats $(S)
 
 package: $(STAMP) ## build/lambda: byte-deterministic function zips and dependencies layer (what Terraform deploys)
@@ -69,13 +69,13 @@ package: $(STAMP) ## build/lambda: byte-deterministic function zips and dependen
 package-local: package ## build/local: the same layer for this machine's Python, and the local Lambda runtime
 	$(PY) scripts/package_lambdas.py --target local
 
-local-up: package-local ## start the local workspace: an AWS endpoint on 127.0.0.1 with the saga deployed
+local-up: package-local $(TFPROVIDER_STAMP) ## start the local workspace: an AWS endpoint on 127.0.0.1, the saga deployed into it by terraform apply (the stand-in provider)
 	$(PY) scripts/local_workspace.py up
 
-local-down: $(STAMP) ## stop the local workspace and its workers
+local-down: $(STAMP) ## terraform destroy of the local workspace, then stop it and its workers
 	$(PY) scripts/local_workspace.py down
 
-integration: package-local ## the integration suite on a fresh local workspace, or on WORKSPACE=<terraform workspace>
+integration: package-local $(TFPROVIDER_STAMP) ## the integration suite on a fresh local workspace, or on WORKSPACE=<terraform workspace>
 	$(PY) scripts/local_workspace.py integration --workspace $(WORKSPACE)
 
 hcl: $(NODE_STAMP) ## every .tf parses with HCL's parser and is formatted (terraform fmt when available)

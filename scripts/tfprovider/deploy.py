@@ -4,7 +4,8 @@ as a deploy to AWS, on a copy of the configuration under build/ (``check.lay_out
 beside it (a local backend, in the copy), and the stand-in installed from its filesystem mirror by a
 CLI configuration under build/ too (never the user's ~/.terraformrc).
 
-Where the stand-in sends its requests: ``AWS_ENDPOINT_URL`` (the endpoint), with fixed local credentials.
+Where the stand-in sends its requests: ``AWS_ENDPOINT_URL`` (the endpoint), with fixed local credentials;
+the stages' ``invoke_url`` is the emulated gateway's URL when there is one (``execute_api_url``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tfprovider import check
+from tfprovider.resources import EXECUTE_API_URL_ENV
 
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local"}
 
@@ -36,6 +38,7 @@ class Deployment:
     workspace: str = "local"
     region: str = "us-east-1"
     variables: dict[str, Any] = field(default_factory=dict)
+    execute_api_url: str | None = None  # the gateway serving the HTTP APIs, if not execute-api
     parallelism: int = 10
     _environment: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -54,6 +57,8 @@ class Deployment:
                 "AWS_DEFAULT_REGION": self.region,
                 "TF_WORKSPACE": self.workspace,
             }
+            if self.execute_api_url:
+                self._environment[EXECUTE_API_URL_ENV] = self.execute_api_url
         return dict(self._environment)
 
     def lay_out(self, source: Path = check.ROOT) -> Path:

@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 from pathlib import Path
 from typing import Any, ClassVar
 
 from tfprovider.aws import Clients, not_found
+
+# Where HTTP APIs are served when that is not execute-api (an emulator's gateway): the stages' invoke_url.
+EXECUTE_API_URL_ENV = "TFPROVIDER_EXECUTE_API_URL"
 
 
 class Context:
@@ -977,7 +981,7 @@ class HttpApi(Resource):
         api_id = api["ApiId"]
         return {
             "id": api_id,
-            "api_endpoint": api.get("ApiEndpoint") or f"https://{api_id}.execute-api.{aws.region}.amazonaws.com",
+            "api_endpoint": os.environ.get(EXECUTE_API_URL_ENV) or f"https://{api_id}.execute-api.{aws.region}.amazonaws.com",
             "arn": f"arn:{aws.partition}:apigateway:{aws.region}::/apis/{api_id}",
             "execution_arn": aws.arn("execute-api", api_id),
             "ip_address_type": api.get("IpAddressType", "ipv4"),
@@ -1142,11 +1146,13 @@ class HttpApiStage(Resource):
         api_id, name = planned["api_id"], planned["name"]
         aws.client("apigatewayv2").create_stage(ApiId=api_id, StageName=name, Tags=tag_map(planned), **self._settings(planned))
         suffix = "" if name == "$default" else name
+        # An emulated API Gateway serves the stages at its own URL (the local workspace's gateway).
+        base = os.environ.get(EXECUTE_API_URL_ENV) or f"https://{api_id}.execute-api.{aws.region}.amazonaws.com"
         return {
             "id": name,
             "arn": f"arn:{aws.partition}:apigateway:{aws.region}::/apis/{api_id}/stages/{name}",
             "execution_arn": aws.arn("execute-api", f"{api_id}/{name}"),
-            "invoke_url": f"https://{api_id}.execute-api.{aws.region}.amazonaws.com/{suffix}",
+            "invoke_url": f"{base.rstrip('/')}/{suffix}",
             "deployment_id": "",
         }
 

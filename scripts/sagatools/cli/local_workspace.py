@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
 """The local workspace: an AWS-compatible endpoint on 127.0.0.1 with the saga deployed into it.
 
-    python scripts/local_workspace.py up [--port N] [--ttl SECONDS]   # make local-up
-    python scripts/local_workspace.py down                            # make local-down
+    python scripts/local_workspace.py up [--port N] [--ttl SECONDS]   # make local-up: the endpoint, then terraform apply
+    python scripts/local_workspace.py down                            # make local-down: terraform destroy, then stop
     python scripts/local_workspace.py status
     eval "$(python scripts/local_workspace.py env)"                   # export AWS_ENDPOINT_URL, API_URL, ...
     python scripts/local_workspace.py integration [--workspace NAME]  # make integration [WORKSPACE=NAME]
     python scripts/local_workspace.py race [--bookings N] [--seats S]  # make race [N=100] [S=10]
 
 After `up`, point any AWS client at the endpoint it prints (AWS_ENDPOINT_URL), with any credentials.
-Its outputs, in the shape of `terraform output -json`, are in build/local-workspace/outputs.json.
+Its outputs, `terraform output -json` (api_url: the local gateway's), are in build/local-workspace/outputs.json;
+Terraform's copy of the configuration and its state are in build/local-workspace/terraform/.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ WARM_ENVIRONMENTS = 10  # per function: the local Lambda service's concurrency
 
 
 def up(args: argparse.Namespace) -> int:
+    print("starting the endpoint; terraform init and apply of terraform/ (workspace local) through the stand-in for hashicorp/aws ...")
     started = local_workspace.start(port=args.port, ttl=args.ttl)
+    applied = (workspaces.STATE_DIR / "terraform-apply.log").read_text()
+    print(applied[applied.index("Apply complete!") :].rstrip() if "Apply complete!" in applied else applied.rstrip())
     print(f"local workspace up at {started.endpoint_url} (stops by itself after {args.ttl:.0f}s; `make local-down` stops it now)")
     print(f"outputs: {(workspaces.STATE_DIR / 'outputs.json').relative_to(ROOT)}")
     print(f"state machine: {started.outputs['state_machine_arn']}")
@@ -63,7 +67,10 @@ def env(_: argparse.Namespace) -> int:
 
 
 def down(_: argparse.Namespace) -> int:
-    print("local workspace stopped" if local_workspace.stop() else "no local workspace was running")
+    destroyed, stopped = local_workspace.down()
+    if destroyed:
+        print(destroyed[destroyed.index("Destroy complete!") :].rstrip() if "Destroy complete!" in destroyed else destroyed.rstrip())
+    print("local workspace stopped" if stopped else "no local workspace was running")
     return 0
 
 

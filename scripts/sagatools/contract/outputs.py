@@ -1,5 +1,6 @@
 """The outputs' shape: `terraform output -json`, which the integration suite and the CLI read for any
-workspace (the local workspace writes its outputs in the same shape)."""
+workspace (the local workspace's are Terraform's own: it is deployed by `terraform apply`); tests build
+outputs in that shape with this."""
 
 from __future__ import annotations
 
