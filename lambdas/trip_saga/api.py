@@ -143,6 +143,8 @@ def body_of(body: str | None, *, base64_encoded: bool) -> Any:
         return json.loads(raw)
     except (UnicodeDecodeError, ValueError) as error:
         raise ProblemError(HTTPStatus.BAD_REQUEST, "invalid-request", "Invalid booking request", f"(root): not JSON ({error})") from None
+    except RecursionError:  # thousands of nested brackets: no booking request looks like that
+        raise ProblemError(HTTPStatus.BAD_REQUEST, "invalid-request", "Invalid booking request", "(root): nested too deeply") from None
 
 
 def with_customer(body: Any, customer_id: str) -> Any:

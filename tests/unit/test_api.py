@@ -189,6 +189,12 @@ def test_a_body_that_is_not_json_is_a_bad_request(client: Api) -> None:
     assert problem["detail"].startswith("(root): not JSON")
 
 
+def test_a_body_nested_thousands_deep_is_a_bad_request_not_a_crash(client: Api) -> None:
+    # found by an adversarial pass: json.loads raised RecursionError, answered as a 500
+    problem = assert_problem(client.call(http_event("POST", "/bookings", raw_body="[" * 5000 + "]" * 5000)), 400, "invalid-request")
+    assert problem["detail"] == "(root): nested too deeply"
+
+
 def test_a_body_over_256_kib_is_refused_before_it_is_read(client: Api, request_for: Any) -> None:
     request = request_for()
     raw = json.dumps(request)
