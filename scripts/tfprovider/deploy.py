@@ -39,6 +39,8 @@ class Deployment:
     region: str = "us-east-1"
     variables: dict[str, Any] = field(default_factory=dict)
     execute_api_url: str | None = None  # the gateway serving the HTTP APIs, if not execute-api
+    s3_bucket: str | None = None  # state in this bucket of the endpoint's S3 (backend.tf's s3 backend), not a local backend
+    s3_key: str = "trip-booking-saga/terraform.tfstate"
     parallelism: int = 10
     _environment: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -62,12 +64,29 @@ class Deployment:
         return dict(self._environment)
 
     def lay_out(self, source: Path = check.ROOT) -> Path:
-        """A fresh copy of the configuration (what was there, state included, is gone) with a local backend."""
+        """A fresh copy of the configuration (what was there, state included, is gone): with a local
+        backend, or with ``s3_bucket`` backend.tf's own S3 backend, configured for the endpoint as
+        backend.hcl.example is for AWS (native locking: ``use_lockfile``)."""
         configuration = check.lay_out(self.directory, source=source)
-        (configuration / check.BACKEND_OVERRIDE).write_text(
-            "# Written by the local workspace into its copy of the configuration: the state stays beside it, under build/.\n"
-            'terraform {\n  backend "local" {}\n}\n'
-        )
+        if self.s3_bucket is None:
+            (configuration / check.BACKEND_OVERRIDE).write_text(
+                "# Written by the local workspace into its copy of the configuration: the state stays beside it, under build/.\n"
+                'terraform {\n  backend "local" {}\n}\n'
+            )
+        else:
+            (configuration / "backend.hcl").write_text(
+                f'bucket       = "{self.s3_bucket}"\n'
+                f'key          = "{self.s3_key}"\n'
+                f'region       = "{self.region}"\n'
+                "encrypt      = true\n"
+                "use_lockfile = true\n"
+                f'endpoints    = {{ s3 = "{self.endpoint_url}" }}\n'
+                "use_path_style              = true\n"
+                "skip_credentials_validation = true\n"
+                "skip_requesting_account_id  = true\n"
+                "skip_metadata_api_check     = true\n"
+                "skip_region_validation      = true\n"
+            )
         return configuration
 
     def run(self, *args: str, check_exit: bool = True, stream: bool = False) -> subprocess.CompletedProcess[str]:
@@ -87,8 +106,14 @@ class Deployment:
     def init(self) -> None:
         env = self.environment()
         env.pop("TF_WORKSPACE")  # the workspace is created after init
+        backend = ["-backend-config=backend.hcl"] if self.s3_bucket else []
         done = subprocess.run(
-            ["terraform", "init", "-input=false", "-no-color"], cwd=self.configuration, env=env, capture_output=True, text=True, check=False
+            ["terraform", "init", "-input=false", "-no-color", *backend],
+            cwd=self.configuration,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if done.returncode != 0:
             raise TerraformFailed("init", done.stdout + done.stderr)

@@ -47,24 +47,25 @@ def counts(output: str) -> tuple[int, int, int]:
     return added, changed, destroyed
 
 
-def project_resources(endpoint: str) -> dict[str, list[str]]:
+def project_resources(endpoint: str, prefix: str = PREFIX) -> dict[str, list[str]]:
     """What the endpoint holds of the project, by kind (names or ids)."""
     iam, lambda_, logs = client(endpoint, "iam"), client(endpoint, "lambda"), client(endpoint, "logs")
-    return {
-        "tables": [t for t in client(endpoint, "dynamodb").list_tables()["TableNames"] if t.startswith(PREFIX)],
-        "functions": [f["FunctionName"] for f in lambda_.list_functions()["Functions"] if f["FunctionName"].startswith(PREFIX)],
-        "layers": [layer["LayerName"] for layer in lambda_.list_layers()["Layers"] if layer["LayerName"].startswith(PREFIX)],
-        "roles": [r["RoleName"] for r in iam.list_roles()["Roles"] if r["RoleName"].startswith(PREFIX)],
+    found = {
+        "tables": client(endpoint, "dynamodb").list_tables()["TableNames"],
+        "functions": [f["FunctionName"] for f in lambda_.list_functions()["Functions"]],
+        "layers": [layer["LayerName"] for layer in lambda_.list_layers()["Layers"]],
+        "roles": [r["RoleName"] for r in iam.list_roles()["Roles"]],
         "state machines": [m["name"] for m in client(endpoint, "stepfunctions").list_state_machines()["stateMachines"]],
-        "log groups": [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"] if PREFIX in g["logGroupName"]],
+        "log groups": [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]],
         "alarms": [a["AlarmName"] for a in client(endpoint, "cloudwatch").describe_alarms()["MetricAlarms"]],
         "dashboards": [d["DashboardName"] for d in client(endpoint, "cloudwatch").list_dashboards()["DashboardEntries"]],
-        "rules": [r["Name"] for r in client(endpoint, "events").list_rules()["Rules"] if r["Name"].startswith(PREFIX)],
+        "rules": [r["Name"] for r in client(endpoint, "events").list_rules()["Rules"]],
         "topics": [t["TopicArn"] for t in client(endpoint, "sns").list_topics()["Topics"]],
         "apis": [a["Name"] for a in client(endpoint, "apigatewayv2").get_apis()["Items"]],
         "user pools": [p["Name"] for p in client(endpoint, "cognito-idp").list_user_pools(MaxResults=60)["UserPools"]],
-        "aliases": [a["AliasName"] for a in client(endpoint, "kms").list_aliases()["Aliases"] if PREFIX in a["AliasName"]],
+        "aliases": [a["AliasName"] for a in client(endpoint, "kms").list_aliases()["Aliases"]],
     }
+    return {kind: [name for name in names if prefix in name] for kind, names in found.items()}
 
 
 def test_apply_update_replace_and_destroy_on_the_local_endpoint(endpoint: str, tmp_path: Path) -> None:
@@ -160,6 +161,37 @@ def test_apply_update_replace_and_destroy_on_the_local_endpoint(endpoint: str, t
     assert left == {}
     key = client(endpoint, "kms").describe_key(KeyId=outputs["kms_key_arn"])["KeyMetadata"]
     assert key["KeyState"] == "PendingDeletion"
+
+
+def test_state_in_the_endpoint_s_s3_with_native_locking(endpoint: str, tmp_path: Path) -> None:
+    """backend.tf's S3 backend, configured as backend.hcl.example is (use_lockfile), on the endpoint's S3:
+    the state is written under the workspace's key, and a lock held elsewhere (a .tflock object, which
+    Terraform creates with If-None-Match: *) refuses a plan: S3 answers 412."""
+    s3 = client(endpoint, "s3")
+    s3.create_bucket(Bucket="tfstate")
+    deployment = Deployment(tmp_path / "deploy", endpoint, variables={"project": "saga-s3"}, s3_bucket="tfstate")
+    deployment.lay_out()
+    assert not (deployment.configuration / check.BACKEND_OVERRIDE).exists()
+    deployment.init()
+    output, _ = deployment.apply()
+    assert counts(output)[0] > 60
+    state_key = f"env:/local/{deployment.s3_key}"
+    stored = json.loads(s3.get_object(Bucket="tfstate", Key=state_key)["Body"].read())
+    assert stored["outputs"]["name_prefix"]["value"] == "saga-s3-local" and len(stored["resources"]) > 40
+    assert [item["Key"] for item in s3.list_objects_v2(Bucket="tfstate")["Contents"]] == [state_key]  # the lock released
+
+    lock = {"ID": "c0ffee", "Operation": "OperationTypeApply", "Who": "someone@elsewhere", "Version": "1.11.4"}
+    s3.put_object(Bucket="tfstate", Key=f"{state_key}.tflock", Body=json.dumps(lock).encode())
+    with pytest.raises(TerraformFailed) as refused:
+        deployment.plan_exit_code()
+    assert "Error acquiring the state lock" in refused.value.output and "StatusCode: 412" in refused.value.output
+    assert "someone@elsewhere" in refused.value.output
+    s3.delete_object(Bucket="tfstate", Key=f"{state_key}.tflock")
+    assert deployment.plan_exit_code()[0] == 0
+
+    output, _ = deployment.destroy()
+    assert "Destroy complete!" in output
+    assert {kind: names for kind, names in project_resources(endpoint, "saga-s3-local").items() if names} == {}
 
 
 def test_a_type_the_stand_in_does_not_apply_fails_the_plan_naming_it(tmp_path: Path) -> None:
