@@ -96,11 +96,60 @@ def json_equivalent(a: Any, b: Any) -> bool:
         return a == b
 
 
+def retag(aws: Context, service: str, target: str, old: dict[str, str], new: dict[str, str]) -> None:
+    """Each service's TagResource and UntagResource (or its own names for them), for what changed."""
+    removed = sorted(set(old) - set(new))
+    changed_tags = {k: v for k, v in new.items() if old.get(k) != v}
+    client = aws.client(service)
+    pairs = [{"Key": k, "Value": v} for k, v in sorted(changed_tags.items())]
+    if service == "iam":
+        if removed:
+            client.untag_role(RoleName=target, TagKeys=removed)
+        if changed_tags:
+            client.tag_role(RoleName=target, Tags=pairs)
+        return
+    untag: dict[str, Any]
+    tag: dict[str, Any]
+    if service == "kms":
+        untag, tag = (
+            {"KeyId": target, "TagKeys": removed},
+            {"KeyId": target, "Tags": [{"TagKey": k, "TagValue": v} for k, v in changed_tags.items()]},
+        )
+    elif service == "lambda":
+        untag, tag = {"Resource": target, "TagKeys": removed}, {"Resource": target, "Tags": changed_tags}
+    elif service in ("dynamodb", "sns", "events", "cloudwatch"):
+        arn_key = {"dynamodb": "ResourceArn", "sns": "ResourceArn", "events": "ResourceARN", "cloudwatch": "ResourceARN"}[service]
+        untag, tag = {arn_key: target, "TagKeys": removed}, {arn_key: target, "Tags": pairs}
+    elif service == "logs":
+        untag, tag = {"resourceArn": target, "tagKeys": removed}, {"resourceArn": target, "tags": changed_tags}
+    elif service == "stepfunctions":
+        untag = {"resourceArn": target, "tagKeys": removed}
+        tag = {"resourceArn": target, "tags": [{"key": k, "value": v} for k, v in changed_tags.items()]}
+    elif service == "apigatewayv2":
+        untag, tag = {"ResourceArn": target, "TagKeys": removed}, {"ResourceArn": target, "Tags": changed_tags}
+    else:
+        raise NotImplementedError(f"tags of {service} resources are not implemented by the stand-in")
+    if removed:
+        client.untag_resource(**untag)
+    if changed_tags:
+        client.tag_resource(**tag)
+
+
 class Resource:
     type_name: ClassVar[str]
     force_new: ClassVar[tuple[str, ...]] = ()
     json_attributes: ClassVar[tuple[str, ...]] = ()
     defaults: ClassVar[dict[str, Any]] = {}
+    tagging: ClassVar[str | None] = None  # the service whose TagResource tags it; None: not taggable here
+
+    def tag_target(self, aws: Context, state: dict[str, Any]) -> str:
+        """What the service's TagResource names: its ARN, for most."""
+        return str(state["arn"])
+
+    def update_tags(self, aws: Context, prior: dict[str, Any], planned: dict[str, Any]) -> None:
+        old, new = dict(prior.get("tags_all") or {}), dict(planned.get("tags_all") or {})
+        if self.tagging and old != new:
+            retag(aws, self.tagging, self.tag_target(aws, prior), old, new)
 
     def create(self, aws: Context, planned: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
@@ -138,6 +187,7 @@ class Resource:
 
 class KmsKey(Resource):
     type_name = "aws_kms_key"
+    tagging = "kms"
     force_new = ("customer_master_key_spec", "key_usage", "multi_region", "custom_key_store_id", "xks_key_id")
     json_attributes = ("policy",)
     defaults: ClassVar[dict[str, Any]] = {
@@ -147,6 +197,9 @@ class KmsKey(Resource):
         "bypass_policy_lockout_safety_check": False,
         "enable_key_rotation": False,
     }
+
+    def tag_target(self, aws: Context, state: dict[str, Any]) -> str:
+        return str(state["id"])
 
     def create(self, aws: Context, planned: dict[str, Any]) -> dict[str, Any]:
         kms = aws.client("kms")
@@ -240,6 +293,7 @@ class KmsAlias(Resource):
 
 class SnsTopic(Resource):
     type_name = "aws_sns_topic"
+    tagging = "sns"
     force_new = ("name", "name_prefix", "fifo_topic")
     json_attributes = ("policy", "delivery_policy", "archive_policy", "data_protection_policy")
     defaults: ClassVar[dict[str, Any]] = {"fifo_topic": False, "content_based_deduplication": False}
@@ -307,6 +361,7 @@ class SnsTopicSubscription(Resource):
 
 class DynamoDbTable(Resource):
     type_name = "aws_dynamodb_table"
+    tagging = "dynamodb"
     force_new = ("name", "hash_key", "range_key")
     defaults: ClassVar[dict[str, Any]] = {"billing_mode": "PROVISIONED", "deletion_protection_enabled": False}
 
@@ -396,6 +451,7 @@ class DynamoDbTable(Resource):
 
 class LogGroup(Resource):
     type_name = "aws_cloudwatch_log_group"
+    tagging = "logs"
     force_new = ("name", "name_prefix", "log_group_class")
     defaults: ClassVar[dict[str, Any]] = {"retention_in_days": 0, "skip_destroy": False}
 
@@ -440,9 +496,13 @@ class LogGroup(Resource):
 
 class IamRole(Resource):
     type_name = "aws_iam_role"
+    tagging = "iam"
     force_new = ("name", "name_prefix", "path")
     json_attributes = ("assume_role_policy",)
     defaults: ClassVar[dict[str, Any]] = {"path": "/", "max_session_duration": 3600, "force_detach_policies": False}
+
+    def tag_target(self, aws: Context, state: dict[str, Any]) -> str:
+        return str(state["id"])
 
     def create(self, aws: Context, planned: dict[str, Any]) -> dict[str, Any]:
         arguments = drop_none(
@@ -569,6 +629,7 @@ class LambdaLayerVersion(Resource):
 
 class LambdaFunction(Resource):
     type_name = "aws_lambda_function"
+    tagging = "lambda"
     force_new = ("function_name", "package_type")
     defaults: ClassVar[dict[str, Any]] = {
         "memory_size": 128,
@@ -753,6 +814,7 @@ class LambdaPermission(Resource):
 
 class SfnStateMachine(Resource):
     type_name = "aws_sfn_state_machine"
+    tagging = "stepfunctions"
     force_new = ("name", "name_prefix", "type")
     json_attributes = ("definition",)
     defaults: ClassVar[dict[str, Any]] = {"type": "STANDARD", "publish": False}
@@ -824,6 +886,7 @@ class SfnStateMachine(Resource):
 
 class MetricAlarm(Resource):
     type_name = "aws_cloudwatch_metric_alarm"
+    tagging = "cloudwatch"
     force_new = ("alarm_name",)
     defaults: ClassVar[dict[str, Any]] = {"actions_enabled": True, "treat_missing_data": "missing"}
 
@@ -896,6 +959,7 @@ class Dashboard(Resource):
 
 class EventRule(Resource):
     type_name = "aws_cloudwatch_event_rule"
+    tagging = "events"
     force_new = ("name", "name_prefix", "event_bus_name")
     json_attributes = ("event_pattern",)
     defaults: ClassVar[dict[str, Any]] = {"event_bus_name": "default", "state": "ENABLED", "force_destroy": False}
@@ -939,6 +1003,7 @@ class EventRule(Resource):
 
 class HttpApi(Resource):
     type_name = "aws_apigatewayv2_api"
+    tagging = "apigatewayv2"
     force_new = ("protocol_type",)
     json_attributes = ("body",)
     defaults: ClassVar[dict[str, Any]] = {
@@ -1115,6 +1180,7 @@ class HttpApiRoute(Resource):
 
 class HttpApiStage(Resource):
     type_name = "aws_apigatewayv2_stage"
+    tagging = "apigatewayv2"
     force_new = ("api_id", "name")
     defaults: ClassVar[dict[str, Any]] = {"auto_deploy": False}
 
@@ -1171,6 +1237,8 @@ class HttpApiStage(Resource):
 
 
 class UserPool(Resource):
+    """Tagged through UpdateUserPool (UserPoolTags), which ``update`` sends whatever changed."""
+
     type_name = "aws_cognito_user_pool"
     force_new = ("alias_attributes", "username_attributes", "schema")
     defaults: ClassVar[dict[str, Any]] = {"mfa_configuration": "OFF", "deletion_protection": "INACTIVE"}

@@ -67,6 +67,10 @@ def _error(summary: str, detail: str = "") -> list[Any]:
     return _diagnostics(diagnostics)
 
 
+def _without_tags(state: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in state.items() if name not in ("tags", "tags_all")}
+
+
 def _describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
@@ -168,7 +172,13 @@ class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
                 resource.delete(aws, prior)
                 return pb.ApplyResourceChange.Response(new_state=_encode(None), legacy_type_system=True)
             known = standin.known_or_null(planned)  # the resource classes see what is known, unknowns as null
-            computed = resource.create(aws, known) if prior is None else resource.update(aws, prior, known)
+            if prior is None:
+                computed = resource.create(aws, known)
+            else:
+                computed = {}
+                if resource.tagging is None or _without_tags(prior) != _without_tags(known):
+                    computed = resource.update(aws, prior, known)
+                resource.update_tags(aws, prior, known)  # TagResource / UntagResource, for a type tagged that way
         except Exception as error:  # noqa: BLE001 - any AWS error is the apply's diagnostic
             action = "deleting" if planned is None else "creating" if prior is None else "updating"
             failed = pb.ApplyResourceChange.Response(diagnostics=_error(f"{action} {request.type_name}", _describe(error)))

@@ -1,4 +1,5 @@
-"""What the stand-in answers, schema-driven: validation, plans and data source reads, on msgpack values.
+"""What the stand-in answers, schema-driven: validation, plans (with the applied types' defaults and
+replacements, ``plan_resource``), applied states (``complete``) and data source reads, on msgpack values.
 
 Values are as msgpack decodes Terraform's: dicts, lists (sets too), strings, numbers, booleans, None,
 and ``msgpack.ExtType`` for unknown values (type 0, or 12 for an unknown with refinements), passed

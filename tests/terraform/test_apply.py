@@ -134,14 +134,16 @@ def test_apply_update_replace_and_destroy_on_the_local_endpoint(endpoint: str, t
     assert {lambda_.get_function_configuration(FunctionName=name)["MemorySize"] for name in outputs["function_names"].values()} == {512}
     assert deployment.plan_exit_code({"lambda_memory_mb": 512})[0] == 0
 
+    settings = {"lambda_memory_mb": 512}
+
     # a renamed table: replaced (Terraform destroys it and creates the new one), its readers updated
     catalog = deployment.directory / "lambdas" / "functions.json"
     document = json.loads(catalog.read_text())
     document["services"]["hotel"]["table"] = "hotel-stays"
     catalog.write_text(json.dumps(document))
-    code, plan = deployment.plan_exit_code({"lambda_memory_mb": 512})
+    code, plan = deployment.plan_exit_code(settings)
     assert code == 2 and 'module.service["hotel"].aws_dynamodb_table.this must be replaced' in plan
-    output, _ = deployment.apply({"lambda_memory_mb": 512})
+    output, _ = deployment.apply(settings)
     added, changed, destroyed = counts(output)
     assert (added, destroyed) == (1, 1) and changed > 0
     tables = project_resources(endpoint)["tables"]
@@ -151,11 +153,11 @@ def test_apply_update_replace_and_destroy_on_the_local_endpoint(endpoint: str, t
 
     # a resource deleted behind Terraform's back is planned again
     client(endpoint, "cloudwatch").delete_dashboards(DashboardNames=[f"{PREFIX}-booking-saga"])
-    code, plan = deployment.plan_exit_code({"lambda_memory_mb": 512})
+    code, plan = deployment.plan_exit_code(settings)
     assert code == 2 and "module.monitoring.aws_cloudwatch_dashboard.saga will be created" in plan
 
     # destroy: nothing of the project is left (the key waits out its deletion window, as on AWS)
-    output, _ = deployment.destroy({"lambda_memory_mb": 512})
+    output, _ = deployment.destroy(settings)
     assert re.search(r"Destroy complete! Resources: \d+ destroyed\.", output)
     left = {kind: names for kind, names in project_resources(endpoint).items() if names}
     assert left == {}
@@ -192,6 +194,87 @@ def test_state_in_the_endpoint_s_s3_with_native_locking(endpoint: str, tmp_path:
     output, _ = deployment.destroy()
     assert "Destroy complete!" in output
     assert {kind: names for kind, names in project_resources(endpoint, "saga-s3-local").items() if names} == {}
+
+
+TAGGED = """
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws" }
+  }
+}
+
+variable "team" {
+  type = string
+}
+
+variable "region" {
+  type = string
+}
+
+provider "aws" {
+  region = var.region
+  default_tags {
+    tags = { Project = "tagged" }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  description = "tagged"
+  tags        = { Team = var.team }
+}
+
+resource "aws_dynamodb_table" "this" {
+  name         = "tagged-table"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "pk"
+  tags         = { Team = var.team }
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name               = "tagged-role"
+  tags               = { Team = var.team }
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }]
+  })
+}
+
+resource "aws_sns_topic" "this" {
+  name = "tagged-topic"
+  tags = { Team = var.team }
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name = "tagged-logs"
+  tags = { Team = var.team }
+}
+"""
+
+
+def test_changed_tags_are_updated_in_place(endpoint: str, tmp_path: Path) -> None:
+    (tmp_path / "terraform").mkdir()
+    (tmp_path / "terraform" / "main.tf").write_text(TAGGED)
+    deployment = Deployment(tmp_path, endpoint, workspace="default")
+    deployment.init()
+    assert counts(deployment.apply({"team": "blue"})[0]) == (5, 0, 0)
+    assert counts(deployment.apply({"team": "green"})[0]) == (0, 5, 0)
+    assert deployment.plan_exit_code({"team": "green"})[0] == 0
+    expected = {"Project": "tagged", "Team": "green"}
+    table_arn = client(endpoint, "dynamodb").describe_table(TableName="tagged-table")["Table"]["TableArn"]
+    tags = client(endpoint, "dynamodb").list_tags_of_resource(ResourceArn=table_arn)["Tags"]
+    assert {tag["Key"]: tag["Value"] for tag in tags} == expected
+    tags = client(endpoint, "iam").list_role_tags(RoleName="tagged-role")["Tags"]
+    assert {tag["Key"]: tag["Value"] for tag in tags} == expected
+    topic = next(t["TopicArn"] for t in client(endpoint, "sns").list_topics()["Topics"] if t["TopicArn"].endswith(":tagged-topic"))
+    assert {tag["Key"]: tag["Value"] for tag in client(endpoint, "sns").list_tags_for_resource(ResourceArn=topic)["Tags"]} == expected
+    groups = client(endpoint, "logs").describe_log_groups(logGroupNamePrefix="tagged-logs")["logGroups"]
+    assert client(endpoint, "logs").list_tags_for_resource(resourceArn=groups[0]["arn"].removesuffix(":*"))["tags"] == expected
+    assert "Destroy complete! Resources: 5 destroyed." in deployment.destroy({"team": "green"})[0]
 
 
 def test_a_type_the_stand_in_does_not_apply_fails_the_plan_naming_it(tmp_path: Path) -> None:
