@@ -157,6 +157,11 @@ class Resource:
     def exists(self, aws: Context, state: dict[str, Any]) -> bool:
         raise NotImplementedError
 
+    def refresh(self, aws: Context, state: dict[str, Any]) -> dict[str, Any] | None:
+        """The state as AWS holds it now (None: gone). By default, existence only; a type that reads
+        its settings back overrides it, and so a change made outside Terraform shows in the next plan."""
+        return state if self.exists(aws, state) else None
+
     def update(self, aws: Context, prior: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
         return {}
 
@@ -421,6 +426,16 @@ class DynamoDbTable(Resource):
     def exists(self, aws: Context, state: dict[str, Any]) -> bool:
         return self.probe(aws.client("dynamodb").describe_table, TableName=state["id"])
 
+    def refresh(self, aws: Context, state: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            table = aws.client("dynamodb").describe_table(TableName=state["id"])["Table"]
+        except Exception as error:
+            if not_found(error):
+                return None
+            raise
+        billing = table.get("BillingModeSummary", {}).get("BillingMode") or state.get("billing_mode")
+        return {**state, "billing_mode": billing, "deletion_protection_enabled": bool(table.get("DeletionProtectionEnabled", False))}
+
     def update(self, aws: Context, prior: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
         dynamodb = aws.client("dynamodb")
         arguments: dict[str, Any] = {}
@@ -469,8 +484,14 @@ class LogGroup(Resource):
         }
 
     def exists(self, aws: Context, state: dict[str, Any]) -> bool:
+        return self.refresh(aws, state) is not None
+
+    def refresh(self, aws: Context, state: dict[str, Any]) -> dict[str, Any] | None:
         groups = aws.client("logs").describe_log_groups(logGroupNamePrefix=state["id"])["logGroups"]
-        return any(group["logGroupName"] == state["id"] for group in groups)
+        group = next((group for group in groups if group["logGroupName"] == state["id"]), None)
+        if group is None:
+            return None
+        return {**state, "retention_in_days": int(group.get("retentionInDays") or 0)}
 
     def update(self, aws: Context, prior: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
         logs, name = aws.client("logs"), prior["id"]
@@ -741,6 +762,24 @@ class LambdaFunction(Resource):
 
     def exists(self, aws: Context, state: dict[str, Any]) -> bool:
         return self.probe(aws.client("lambda").get_function, FunctionName=state["id"])
+
+    def refresh(self, aws: Context, state: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            function = aws.client("lambda").get_function(FunctionName=state["id"])
+        except Exception as error:
+            if not_found(error):
+                return None
+            raise
+        configuration = function["Configuration"]
+        fresh = dict(state)
+        for name, key in (("memory_size", "MemorySize"), ("timeout", "Timeout"), ("handler", "Handler"), ("runtime", "Runtime")):
+            if configuration.get(key) is not None:
+                fresh[name] = configuration[key]
+        variables = configuration.get("Environment", {}).get("Variables")
+        if variables is not None and one(state, "environment") is not None:
+            fresh["environment"] = [{**state["environment"][0], "variables": variables}]
+        fresh["reserved_concurrent_executions"] = function.get("Concurrency", {}).get("ReservedConcurrentExecutions", -1)
+        return fresh
 
     def update(self, aws: Context, prior: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
         lambda_ = aws.client("lambda")

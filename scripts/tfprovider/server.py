@@ -128,16 +128,19 @@ class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
         return pb.UpgradeResourceState.Response(diagnostics=_error("The stand-in reads only JSON states (Terraform's own)"))
 
     def ReadResource(self, request: Any, context: Any) -> Any:
-        """The refresh: a resource deleted outside Terraform reads as gone (null), so the next plan creates it."""
+        """The refresh: a resource deleted outside Terraform reads as gone (null), so the next plan creates
+        it; the settings a type reads back (``Resource.refresh``) as AWS holds them, so the plan restores them."""
         resource = resources.IMPLEMENTED.get(request.type_name)
         state = _decode(request.current_state)
         if resource is None or state is None:
             return pb.ReadResource.Response(new_state=request.current_state, private=request.private)
         try:
-            exists = resource.exists(self.context(), state)
+            fresh = resource.refresh(self.context(), state)
         except Exception as error:  # noqa: BLE001 - any AWS error is the read's diagnostic
             return pb.ReadResource.Response(diagnostics=_error(f"reading {request.type_name}", _describe(error)))
-        return pb.ReadResource.Response(new_state=request.current_state if exists else _encode(None), private=request.private)
+        if fresh == state:
+            return pb.ReadResource.Response(new_state=request.current_state, private=request.private)
+        return pb.ReadResource.Response(new_state=_encode(fresh), private=request.private)
 
     def PlanResourceChange(self, request: Any, context: Any) -> Any:
         block = self.schema.resource(request.type_name)

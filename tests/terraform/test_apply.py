@@ -128,6 +128,15 @@ def test_apply_update_replace_and_destroy_on_the_local_endpoint(endpoint: str, t
     code, plan = deployment.plan_exit_code()
     assert code == 0, plan[-3000:]
 
+    # a setting changed outside Terraform: the refresh reads it, the plan and apply restore it
+    flight = f"{PREFIX}-reserve-flight"
+    lambda_.update_function_configuration(FunctionName=flight, MemorySize=1024)
+    client(endpoint, "logs").put_retention_policy(logGroupName=f"/aws/lambda/{flight}", retentionInDays=7)
+    code, plan = deployment.plan_exit_code()
+    assert code == 2 and "~ memory_size" in plan and "1024 -> 256" in plan and "7 -> 365" in plan
+    assert counts(deployment.apply()[0]) == (0, 2, 0)
+    assert lambda_.get_function_configuration(FunctionName=flight)["MemorySize"] == 256
+
     # a changed variable: the functions are updated in place
     output, _ = deployment.apply({"lambda_memory_mb": 512})
     assert counts(output) == (0, 7, 0)
