@@ -21,15 +21,18 @@ class ApiResponse:
 
 
 class BookingsApi:
-    def __init__(self, api_url: str, token: str | None, *, timeout: float = 35.0) -> None:
+    def __init__(self, api_url: str, token: str | None, *, timeout: float = 35.0, host: str | None = None) -> None:
         self.api_url = api_url.rstrip("/")
         self.token = token
         self.timeout = timeout  # API Gateway's own integration limit is 30 s
+        self.host = host  # a Host header naming the API (`<api id>.execute-api.localhost`), where the gateway serves several
 
     def request(self, method: str, path: str, body: bytes | None = None, *, headers: dict[str, str] | None = None) -> ApiResponse:
         sent = {"content-type": "application/json"} if body is not None else {}
         if self.token:
             sent["authorization"] = f"Bearer {self.token}"
+        if self.host:
+            sent["host"] = self.host
         request = urllib.request.Request(f"{self.api_url}{path}", data=body, method=method, headers=sent | (headers or {}))
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
