@@ -133,16 +133,12 @@ class Deployment:
 
     def apply(self, variables: dict[str, Any] | None = None, *, stream: bool = False) -> tuple[str, float]:
         """``terraform apply -auto-approve``: its output and how long it took."""
+        return self._approved("apply", variables, stream=stream)
+
+    def _approved(self, command: str, variables: dict[str, Any] | None, *, stream: bool) -> tuple[str, float]:
         started = time.monotonic()
-        done = self.run(
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            f"-parallelism={self.parallelism}",
-            *self.var_arguments(variables),
-            stream=stream,
-        )
+        arguments = ["-auto-approve", "-input=false", "-no-color", f"-parallelism={self.parallelism}", *self.var_arguments(variables)]
+        done = self.run(command, *arguments, stream=stream)
         return done.stdout or "", time.monotonic() - started
 
     def plan_exit_code(self, variables: dict[str, Any] | None = None) -> tuple[int, str]:
@@ -158,14 +154,5 @@ class Deployment:
         return result
 
     def destroy(self, variables: dict[str, Any] | None = None, *, stream: bool = False) -> tuple[str, float]:
-        started = time.monotonic()
-        done = self.run(
-            "destroy",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            f"-parallelism={self.parallelism}",
-            *self.var_arguments(variables),
-            stream=stream,
-        )
-        return done.stdout or "", time.monotonic() - started
+        """``terraform destroy -auto-approve``: its output and how long it took."""
+        return self._approved("destroy", variables, stream=stream)
