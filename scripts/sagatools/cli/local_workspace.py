@@ -34,8 +34,13 @@ WARM_ENVIRONMENTS = 10  # per function: the local Lambda service's concurrency
 
 
 def up(args: argparse.Namespace) -> int:
+    port, api_port = args.port, 0
+    if port is None:  # the last `up`'s ports, so AWS_ENDPOINT_URL and API_URL stay the same across down / up
+        port, api_port, note = local_workspace.stable_ports()
+        if note:
+            print(note)
     print("starting the endpoint; terraform init and apply of terraform/ (workspace local) through the stand-in for hashicorp/aws ...")
-    started = local_workspace.start(port=args.port, ttl=args.ttl)
+    started = local_workspace.start(port=port, api_port=api_port, ttl=args.ttl)
     applied = (workspaces.STATE_DIR / "terraform-apply.log").read_text()
     print(applied[applied.index("Apply complete!") :].rstrip() if "Apply complete!" in applied else applied.rstrip())
     print(f"local workspace up at {started.endpoint_url} (stops by itself after {args.ttl:.0f}s; `make local-down` stops it now)")
@@ -141,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     start = commands.add_parser("up", help="start the local workspace in the background")
-    start.add_argument("--port", type=int, default=0, help="default: any free port")
+    start.add_argument("--port", type=int, help="default: the last local workspace's port if it is free, else any free port")
     start.add_argument("--ttl", type=float, default=4 * 3600, help="seconds until it stops by itself (default 4 h)")
     start.set_defaults(run=up)
     commands.add_parser("down", help="stop it, workers included").set_defaults(run=down)

@@ -1,6 +1,7 @@
 """The local workspace's AWS endpoint: moto's server app with Step Functions execution on, behind a
 middleware that runs Lambda invocations (from any client, and from the state machine's own
-`lambda:invoke` calls) on the local Lambda service; and, on a second port, the HTTP APIs configured
+`lambda:invoke` calls) on the local Lambda service, each invocation's log lines into its function's
+CloudWatch Logs group (moto's logs backend, in this process); and, on a second port, the HTTP APIs configured
 on it (sagatools.emulator.http_api), whose integrations reach the same Lambda service.
 
     python -m sagatools.emulator.endpoint --state-dir build/local-workspace [--port 0] [--api-port 0] [--ttl 14400]
@@ -29,6 +30,7 @@ from urllib.parse import unquote
 from moto.awslambda.models import lambda_backends
 from moto.core.config import default_user_config
 from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.logs.models import logs_backends
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
@@ -36,7 +38,7 @@ from sagatools.contract import catalog
 from sagatools.emulator import moto_fidelity
 from sagatools.emulator.aws_faults import FaultPlan, error_response
 from sagatools.emulator.http_api import HttpApiGateway
-from sagatools.emulator.lambda_service import FunctionConfig, InvokeResult, LocalLambdaService
+from sagatools.emulator.lambda_service import FunctionConfig, InvokeResult, LocalLambdaService, LogEvent
 from sagatools.processes import alive
 from trip_saga.aws import CLIENT_CONFIG
 from trip_saga.steps import STEPS
@@ -71,6 +73,20 @@ def function_config(region: str, name_or_arn: str) -> FunctionConfig:
     )
 
 
+_logs_lock = threading.Lock()  # moto's log streams are not thread-safe; invocations finish on many threads
+
+
+def put_function_logs(config: FunctionConfig, stream: str, events: list[LogEvent]) -> None:
+    """One invocation's log lines into /aws/lambda/<function> (Terraform's group; created if missing, as
+    Lambda does with logs:CreateLogGroup), in the execution environment's stream, as one batch."""
+    backend = logs_backends[DEFAULT_ACCOUNT_ID][config.region]
+    group = f"/aws/lambda/{config.name}"
+    with _logs_lock:
+        backend.ensure_log_group(group)
+        backend.ensure_log_stream(group, stream)
+        backend.groups[group].streams[stream].put_log_events([{"timestamp": at, "message": message} for at, message in events])
+
+
 def fault_key_of(function_name: str) -> str:
     """The step key (in `faults.aws`) of a deployed function, `<prefix>-<catalog key>`."""
     function = next(f for f in catalog.load().functions if function_name.endswith(f"-{f.key}"))
@@ -103,7 +119,10 @@ class LambdaInvokeMiddleware:
         if invocation_type == "Event":
             threading.Thread(target=self.service.invoke, args=(config, event), daemon=True).start()
             return self._respond(start_response, InvokeResult(202, {}, b""))
-        return self._respond(start_response, self.service.invoke(config, event))
+        result = self.service.invoke(config, event)
+        if environ.get("HTTP_X_AMZ_LOG_TYPE") == "Tail" and result.status == 200:
+            result = InvokeResult(result.status, {**result.headers, "X-Amz-Log-Result": result.log_tail()}, result.body, result.log)
+        return self._respond(start_response, result)
 
     def _dynamodb_with_faults(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """A DynamoDB request from a function whose invocation asked for AWS-level faults (sagatools.emulator.aws_faults)."""
@@ -171,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             "AWS_SESSION_TOKEN": "local",
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
         },
+        log_sink=put_function_logs,
     )
 
     region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")

@@ -7,13 +7,21 @@ the handler runs exactly as on Lambda: awslambdaric imports it, builds the conte
 result and reports errors. Environments stay warm between invocations; one handles one invocation at
 a time, and more are started up to the function's concurrency, past which invocations are throttled.
 A handler that exits or outlives its timeout gets Lambda's error for it, and its environment is
-replaced."""
+replaced.
+
+Logs as Lambda writes them: each environment's stdout and stderr go to a file of its own
+(<state-dir>/logs/<function>/<stream>.log); after each invocation its new lines, between Lambda's
+START, END and REPORT lines, are handed to the service's log sink (the endpoint's puts them into the
+function's CloudWatch Logs group, one stream per environment, named as Lambda names them) and come
+back with the result (for `LogType=Tail`)."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
+import math
 import os
 import queue
 import re
@@ -24,6 +32,7 @@ import threading
 import time
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,6 +43,11 @@ WORKER_DIR = Path(__file__).resolve().parent / "worker"  # fault_context_runtime
 DEFAULT_CONCURRENCY = 10
 # Lambda allows 10 s of init; here many environments may start at once on two cores, so allow more.
 INIT_TIMEOUT_SECONDS = 60
+TAIL_BYTES = 4096  # LogType=Tail: the last 4 KB of the invocation's log
+
+LogEvent = tuple[int, str]  # (timestamp in ms, message), as CloudWatch Logs stores them
+# (function, log stream, one invocation's events): where the service sends each invocation's log lines.
+LogSink = Callable[["FunctionConfig", str, list[LogEvent]], None]
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,11 @@ class InvokeResult:
     status: int
     headers: dict[str, str]
     body: bytes
+    log: str = ""  # the invocation's log, START to REPORT
+
+    def log_tail(self) -> str:
+        """What Lambda returns as X-Amz-Log-Result for LogType=Tail: base64 of the log's last 4 KB."""
+        return base64.b64encode(self.log.encode()[-TAIL_BYTES:]).decode()
 
 
 class Throttled(Exception):
@@ -78,6 +97,25 @@ class _Invocation:
     done: threading.Event = field(default_factory=threading.Event)
     payload: bytes = b""
     function_error: str | None = None
+    started_ms: int | None = None  # when the runtime took it
+    before: list[LogEvent] = field(default_factory=list)  # lines written before it was taken (init, stray threads)
+
+
+@dataclass(frozen=True)
+class Invoked:
+    payload: bytes
+    function_error: str | None
+    log: list[LogEvent]  # INIT_START and init output (a cold start), START, the handler's lines, END, REPORT
+    invocation_log: str  # START to REPORT: what LogType=Tail returns the end of
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _log_stream_name() -> str:
+    """As Lambda names an execution environment's stream: YYYY/MM/DD/[$LATEST]<32 hex>."""
+    return time.strftime("%Y/%m/%d", time.gmtime()) + f"/[$LATEST]{uuid.uuid4().hex}"
 
 
 def _unpack(archive: bytes, directory: Path) -> Path:
@@ -98,6 +136,9 @@ class ExecutionEnvironment:
     def __init__(self, config: FunctionConfig, *, state_dir: Path, runtime_dir: Path, runtime_env: dict[str, str]) -> None:
         self.config = config
         self.init_error: bytes | None = None
+        self.log_stream = _log_stream_name()
+        self._spawned = time.monotonic()
+        self._init_ms: float | None = None  # the cold start's init duration, reported with its first invocation
         self._invocations: queue.Queue[_Invocation] = queue.Queue()
         self._current: _Invocation | None = None
         self._api = ThreadingHTTPServer(("127.0.0.1", 0), _runtime_api_handler(self))
@@ -107,9 +148,11 @@ class ExecutionEnvironment:
         code = _unpack(config.code, state_dir / "code" / hashlib.sha256(config.code).hexdigest()[:16])
         layers = [_unpack(layer, state_dir / "layers" / hashlib.sha256(layer).hexdigest()[:16]) for layer in config.layers]
         path = [str(code), *(str(layer / "python") for layer in layers), str(runtime_dir), str(WORKER_DIR)]
-        log_dir = state_dir / "logs"
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self._log = (log_dir / f"{config.name}.log").open("ab")
+        log_path = state_dir / "logs" / config.name / f"{self.log_stream.rsplit(']', 1)[1]}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = log_path.open("ab")
+        self._log_reader = log_path.open("rb")  # the worker writes unbuffered: what it wrote before answering is there
+        self._log_lock = threading.Lock()
         environment = {
             **config.environment,
             **runtime_env,
@@ -119,7 +162,7 @@ class ExecutionEnvironment:
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config.memory_mb),
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{config.name}",
-            "AWS_LAMBDA_LOG_STREAM_NAME": f"local/[$LATEST]{uuid.uuid4().hex}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": self.log_stream,
             "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
             "AWS_REGION": config.region,
             "AWS_DEFAULT_REGION": config.region,
@@ -144,25 +187,73 @@ class ExecutionEnvironment:
     def alive(self) -> bool:
         return self._process.poll() is None
 
-    def invoke(self, event: bytes) -> tuple[bytes, str | None]:
-        request_id = str(uuid.uuid4())
-        invocation = _Invocation(request_id, event)
+    def invoke(self, event: bytes, request_id: str | None = None) -> Invoked:
+        invocation = _Invocation(request_id or str(uuid.uuid4()), event)
         self._invocations.put(invocation)
+        payload, function_error, discard, status = self._outcome(invocation)
+        log = self._invocation_log(invocation, payload if discard or not self.alive else None, status)
+        if discard:
+            self.close()  # Lambda discards an environment whose init or invocation timed out
+        return Invoked(payload, function_error, log, "\n".join(message for _, message in log[len(invocation.before) :]) + "\n")
+
+    def _outcome(self, invocation: _Invocation) -> tuple[bytes, str | None, bool, str | None]:
+        """(payload, function error, whether to discard the environment, REPORT's status if not a normal end)."""
+        request_id = invocation.request_id
         init_deadline = time.time() + INIT_TIMEOUT_SECONDS
         while not invocation.done.wait(0.02):
             if not self.alive:
                 if self.init_error is not None:
-                    return self.init_error, "Unhandled"
+                    return self.init_error, "Unhandled", False, "error"
                 status = self._process.returncode
-                return _error("Runtime.ExitError", f"RequestId: {request_id} Error: Runtime exited with error: exit status {status}")
+                message = f"RequestId: {request_id} Error: Runtime exited with error: exit status {status}"
+                return (*_error("Runtime.ExitError", message), False, "error")
             # As on Lambda, the timeout runs from when the runtime takes the invocation: init does not count.
             if invocation.deadline_ms is None and time.time() > init_deadline:
-                self.close()
-                return _error("Runtime.InitError", f"RequestId: {request_id} Error: init did not finish in {INIT_TIMEOUT_SECONDS}s")
+                message = f"RequestId: {request_id} Error: init did not finish in {INIT_TIMEOUT_SECONDS}s"
+                return (*_error("Runtime.InitError", message), True, "error")
             if invocation.deadline_ms is not None and time.time() * 1000 > invocation.deadline_ms:
-                self.close()  # Lambda discards an environment whose invocation timed out
-                return _error("Sandbox.Timedout", f"RequestId: {request_id} Error: Task timed out after {self.config.timeout:.2f} seconds")
-        return invocation.payload, invocation.function_error
+                message = f"RequestId: {request_id} Error: Task timed out after {self.config.timeout:.2f} seconds"
+                return (*_error("Sandbox.Timedout", message), True, "timeout")
+        return invocation.payload, invocation.function_error, False, None
+
+    def _drain(self, at_ms: int) -> list[LogEvent]:
+        """The lines the worker wrote since the last drain, one event each (as Lambda splits stdout)."""
+        with self._log_lock:
+            if self._log_reader.closed:
+                return []
+            text = self._log_reader.read().decode(errors="replace")
+        return [(at_ms, line) for line in text.rstrip("\n").split("\n")] if text.strip() else []
+
+    def _invocation_log(self, invocation: _Invocation, error: bytes | None, status: str | None) -> list[LogEvent]:
+        end_ms = _now_ms()
+        started_ms = invocation.started_ms or end_ms
+        request_id = invocation.request_id
+        lines = [*invocation.before, (started_ms, f"START RequestId: {request_id} Version: $LATEST")]
+        lines += self._drain(end_ms)
+        if error is not None and status is not None:  # what the runtime could not write itself
+            message = json.loads(error).get("errorMessage", "") if error.startswith(b"{") else error.decode(errors="replace")
+            lines.append((end_ms, f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime())}.{end_ms % 1000:03d}Z {request_id} {message}"))
+        duration = max(end_ms - started_ms, 0)
+        report = (
+            f"REPORT RequestId: {request_id}\tDuration: {duration:.2f} ms\tBilled Duration: {max(math.ceil(duration), 1)} ms"
+            f"\tMemory Size: {self.config.memory_mb} MB\tMax Memory Used: {self._max_memory_mb()} MB"
+        )
+        if self._init_ms is not None:
+            report += f"\tInit Duration: {self._init_ms:.2f} ms"
+            self._init_ms = None
+        if status:
+            report += f"\tStatus: {status}"
+        return [*lines, (end_ms, f"END RequestId: {request_id}"), (end_ms, report)]
+
+    def _max_memory_mb(self) -> int:
+        """The worker's peak resident set, as REPORT's Max Memory Used."""
+        try:
+            for line in Path(f"/proc/{self._process.pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return math.ceil(int(line.split()[1]) / 1024)
+        except OSError:
+            pass
+        return 0
 
     def close(self) -> None:
         if self._log.closed:
@@ -173,12 +264,20 @@ class ExecutionEnvironment:
         self._api.shutdown()
         self._api.server_close()
         self._log.close()
+        with self._log_lock:
+            self._log_reader.close()
 
     # -- the Runtime API, called from the worker -----------------------------------------------------
     def next_invocation(self) -> _Invocation:
-        self._current = self._invocations.get()
-        self._current.deadline_ms = int((time.time() + self.config.timeout) * 1000)
-        return self._current
+        invocation = self._invocations.get()
+        invocation.started_ms = _now_ms()
+        if self._current is None:  # a cold start: Lambda's INIT_START, then what init wrote
+            self._init_ms = (time.monotonic() - self._spawned) * 1000
+            invocation.before.append((invocation.started_ms, "INIT_START Runtime Version: python:3.12\tRuntime Version ARN: local"))
+        invocation.before += self._drain(invocation.started_ms)
+        invocation.deadline_ms = int((time.time() + self.config.timeout) * 1000)
+        self._current = invocation
+        return invocation
 
     def finish(self, request_id: str, payload: bytes, function_error: str | None) -> bool:
         current = self._current
@@ -284,10 +383,11 @@ class _Pool:
 
 
 class LocalLambdaService:
-    def __init__(self, *, state_dir: Path, runtime_dir: Path, runtime_env: dict[str, str]) -> None:
+    def __init__(self, *, state_dir: Path, runtime_dir: Path, runtime_env: dict[str, str], log_sink: LogSink | None = None) -> None:
         self.state_dir = state_dir
         self.runtime_dir = runtime_dir
         self.runtime_env = runtime_env
+        self.log_sink = log_sink
         self._pools: dict[str, _Pool] = {}
         self._lock = threading.Lock()
 
@@ -313,12 +413,14 @@ class LocalLambdaService:
             body = {"Reason": "ReservedFunctionConcurrentInvocationLimitExceeded", "Type": "User", "message": "Rate Exceeded."}
             return InvokeResult(429, {**headers, "x-amzn-ErrorType": "TooManyRequestsException"}, json.dumps(body).encode())
         try:
-            payload, function_error = environment.invoke(event)
+            invoked = environment.invoke(event, request_id)
         finally:
             pool.release(environment)
-        if function_error:
-            headers["X-Amz-Function-Error"] = function_error
-        return InvokeResult(200, headers, payload)
+        if self.log_sink is not None and invoked.log:
+            self.log_sink(config, environment.log_stream, invoked.log)
+        if invoked.function_error:
+            headers["X-Amz-Function-Error"] = invoked.function_error
+        return InvokeResult(200, headers, invoked.payload, invoked.invocation_log)
 
     def close(self) -> None:
         with self._lock:

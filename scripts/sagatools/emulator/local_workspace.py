@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,16 +29,20 @@ LAMBDA_ARTIFACTS = ROOT / "build" / "lambda"
 LOCAL_ARTIFACTS = ROOT / "build" / "local"
 REGION = "us-east-1"
 LOCAL_CONCURRENCY = 10  # reserved concurrency of each function here: the local Lambda service's worker processes
+PORTS_FILE = "ports.json"  # in the state directory: the last start's ports, which the next `up` reuses if free
 
 
-def start(*, state_dir: Path = STATE_DIR, ttl: float = 4 * 3600, port: int = 0, parent_pid: int | None = None) -> Workspace:
-    """Start the endpoint in the background, `terraform apply` the root module to it, write its outputs."""
+def start(
+    *, state_dir: Path = STATE_DIR, ttl: float = 4 * 3600, port: int = 0, api_port: int = 0, parent_pid: int | None = None
+) -> Workspace:
+    """Start the endpoint in the background, `terraform apply` the root module to it, write its outputs.
+    Ports 0: any free ones. The ports it got are remembered in <state_dir>/ports.json (see `stable_ports`)."""
     if endpoint_pid(state_dir):
         raise WorkspaceError(f"a local workspace is already running ({state_dir}); `make local-down` stops it")
     if shutil.which("terraform") is None:
         raise WorkspaceError("terraform (>= 1.11) is not on PATH: the local workspace is deployed by `terraform apply`")
     artifacts = local_artifacts(state_dir)
-    process, ready = start_endpoint(state_dir=state_dir, ttl=ttl, port=port, parent_pid=parent_pid)
+    process, ready = start_endpoint(state_dir=state_dir, ttl=ttl, port=port, api_port=api_port, parent_pid=parent_pid)
     endpoint_url = ready["endpoint_url"]
     try:
         deployment = terraform(state_dir, ready, artifacts)
@@ -59,6 +64,31 @@ def start(*, state_dir: Path = STATE_DIR, ttl: float = 4 * 3600, port: int = 0, 
     info["terraform"] = str(deployment.directory)
     (state_dir / "workspace.json").write_text(json.dumps({**info, "apply_seconds": round(seconds, 1)}))
     return load("local", state_dir=state_dir)
+
+
+def stable_ports(state_dir: Path = STATE_DIR) -> tuple[int, int, str | None]:
+    """The ports of this state directory's last start, (endpoint, HTTP APIs), so that AWS_ENDPOINT_URL and
+    API_URL stay the same across `make local-down` / `make local-up`; (0, 0) for any if there were none,
+    and a note saying so if one of them is taken now."""
+    try:
+        last = json.loads((state_dir / PORTS_FILE).read_text())
+        ports = (int(last["port"]), int(last["api_port"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0, 0, None
+    taken = [port for port in ports if not _free(port)]
+    if taken:
+        return 0, 0, f"port {taken[0]} of the last local workspace is taken now: using any free ports instead"
+    return ports[0], ports[1], None
+
+
+def _free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds: a closed one's TIME_WAIT is no matter
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def local_artifacts(state_dir: Path) -> Path:
@@ -107,7 +137,7 @@ def down(*, state_dir: Path = STATE_DIR) -> tuple[str | None, bool]:
 
 
 def start_endpoint(
-    *, state_dir: Path, ttl: float = 4 * 3600, port: int = 0, parent_pid: int | None = None
+    *, state_dir: Path, ttl: float = 4 * 3600, port: int = 0, api_port: int = 0, parent_pid: int | None = None
 ) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
     """The endpoint alone, in the background (its own process group), once it serves: (process, ready.json)."""
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -122,7 +152,9 @@ def start_endpoint(
         "--runtime-dir",
         str(LOCAL_ARTIFACTS / "runtime"),
     ]
-    command += ["--port", str(port), "--ttl", str(ttl)] + (["--parent-pid", str(parent_pid)] if parent_pid else [])
+    command += ["--port", str(port), "--api-port", str(api_port), "--ttl", str(ttl)] + (
+        ["--parent-pid", str(parent_pid)] if parent_pid else []
+    )
     with (state_dir / "server.log").open("ab") as log:
         # Its own session: `stop` signals the whole group, workers included.
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
@@ -134,6 +166,7 @@ def start_endpoint(
             raise WorkspaceError(f"the workspace server did not start:\n{log_tail}")
         time.sleep(0.05)
     ready: dict[str, Any] = json.loads((state_dir / "ready.json").read_text())
+    (state_dir / PORTS_FILE).write_text(json.dumps({"port": ready["port"], "api_port": ready["api_port"]}) + "\n")
     return process, ready
 
 
