@@ -1,8 +1,9 @@
-"""Workspaces the saga runs in: "local" (a background AWS-compatible endpoint on this machine, built
-from the same artifacts and settings as a deploy) or a Terraform workspace on AWS.
+"""Workspaces the saga runs in: "local" (a background AWS-compatible endpoint on this machine, deployed
+by `terraform apply` of the same root module) or a Terraform workspace on AWS.
 
-Either way a workspace is its outputs, in the shape of `terraform output -json`, and a boto3 session
-(plus, locally, an endpoint URL): the integration suite and the booking CLI see no other difference."""
+Either way a workspace is its outputs, read with `terraform output -json` through python-terraform,
+and a boto3 session (plus, locally, an endpoint URL): the integration suite and the booking CLI see no
+other difference."""
 
 from __future__ import annotations
 
@@ -53,7 +54,9 @@ def load(name: str, *, state_dir: Path = STATE_DIR) -> Workspace:
         if not info_path.exists() or not endpoint_pid(state_dir):
             raise WorkspaceError("no local workspace is running: `make local-up` (or `make integration`) starts one")
         info = json.loads(info_path.read_text())
-        outputs = _values(json.loads(Path(info["outputs"]).read_text()))
+        # Read as a workspace on AWS is read (`terraform output -json` through python-terraform), from the
+        # configuration `make local-up` applied; only the endpoint differs.
+        outputs = _values(terraform_outputs("local", working_dir=Path(info["terraform"]) / "terraform"))
         session = boto3.Session(region_name=outputs["region"], **LOCAL_CREDENTIALS)
         return Workspace("local", outputs, session, info["endpoint_url"])
     outputs = _values(terraform_outputs(name))
