@@ -22,6 +22,7 @@ from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from werkzeug.test import Client
 
+from sagatools.emulator import moto_fidelity
 from sagatools.emulator.http_api import HttpApiGateway
 from sagatools.emulator.lambda_service import InvokeResult
 
@@ -218,9 +219,8 @@ def test_the_function_runs_only_with_a_permission_for_this_api(deployed: Deploye
 
 
 def test_the_stage_s_default_route_throttling_answers_429(deployed: Deployed) -> None:
-    apis = boto3.client("apigatewayv2", region_name=REGION)
-    apis.delete_stage(ApiId=deployed.api_id, StageName="$default")  # moto has no UpdateStage
-    apis.create_stage(
+    moto_fidelity.install()  # moto has no UpdateStage of its own
+    boto3.client("apigatewayv2", region_name=REGION).update_stage(
         ApiId=deployed.api_id, StageName="$default", DefaultRouteSettings={"ThrottlingBurstLimit": 2, "ThrottlingRateLimit": 0.001}
     )
 

@@ -137,13 +137,14 @@ def test_apply_update_replace_and_destroy_on_the_local_endpoint(endpoint: str, t
     assert counts(deployment.apply()[0]) == (0, 2, 0)
     assert lambda_.get_function_configuration(FunctionName=flight)["MemorySize"] == 256
 
-    # a changed variable: the functions are updated in place
-    output, _ = deployment.apply({"lambda_memory_mb": 512})
-    assert counts(output) == (0, 7, 0)
+    # changed variables: the functions and the API's stage are updated in place
+    settings = {"lambda_memory_mb": 512, "api_throttling_rate_limit": 25}
+    output, _ = deployment.apply(settings)
+    assert counts(output) == (0, 8, 0)
     assert {lambda_.get_function_configuration(FunctionName=name)["MemorySize"] for name in outputs["function_names"].values()} == {512}
-    assert deployment.plan_exit_code({"lambda_memory_mb": 512})[0] == 0
-
-    settings = {"lambda_memory_mb": 512}
+    stage = apis.get_stage(ApiId=api["ApiId"], StageName="$default")
+    assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] == 25
+    assert deployment.plan_exit_code(settings)[0] == 0
 
     # a renamed table: replaced (Terraform destroys it and creates the new one), its readers updated
     catalog = deployment.directory / "lambdas" / "functions.json"

@@ -7,8 +7,9 @@ DynamoDB instead makes every single-item write and every transaction atomic and 
 a transaction that touches an item another transaction is writing (TransactionCanceledException,
 reason TransactionConflict), or rejects a single write to such an item (TransactionConflictException).
 
-`install()` gives moto that behaviour, and makes StartExecution refuse an input over 256 KiB
-(ValidationException), as Step Functions does, where moto would run it. Every request runs alone on
+`install()` gives moto that behaviour, makes StartExecution refuse an input over 256 KiB
+(ValidationException), as Step Functions does, where moto would run it, and adds API Gateway's
+UpdateStage, which moto lacks (Terraform updates a stage's throttling or access logs in place). Every request runs alone on
 the backend (one lock). A transaction's items stay in progress for a short commit window after it
 ran (DynamoDB's commit takes milliseconds; moto's is instant), and a write that arrives for one of
 them meanwhile gets DynamoDB's conflict error (with `conflicts=True`). Waiting in line for the lock
@@ -28,7 +29,9 @@ from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote
 
+from moto.apigatewayv2.responses import ApiGatewayV2Response
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.dynamodb.responses import DynamoHandler
 from moto.stepfunctions.exceptions import ValidationException
@@ -51,6 +54,26 @@ ANSWERED = "saga_answered"  # set on a request that a hook ahead of moto's stub 
 MAX_EXECUTION_INPUT = 262144  # bytes of UTF-8, Step Functions' limit
 
 
+# UpdateStage's fields (the request's names) and the attributes moto's Stage keeps them in.
+_STAGE_FIELDS = {
+    "accessLogSettings": "access_log_settings",
+    "autoDeploy": "auto_deploy",
+    "defaultRouteSettings": "default_route_settings",
+    "description": "description",
+    "routeSettings": "route_settings",
+    "stageVariables": "stage_variables",
+}
+
+
+def _update_stage(response: ApiGatewayV2Response) -> tuple[int, dict[str, str], str]:
+    api_id, stage_name = response.path.split("/")[-3], unquote(response.path.split("/")[-1])
+    stage = response.apigatewayv2_backend.get_stage(api_id, stage_name)
+    for field, attribute in _STAGE_FIELDS.items():
+        if field in (changes := json.loads(response.body or "{}")):
+            setattr(stage, attribute, changes[field])
+    return 200, {}, json.dumps(stage.to_json())
+
+
 @lru_cache(maxsize=32)
 def _parse_once(definition: str) -> Any:
     assert _parse is not None
@@ -68,6 +91,8 @@ def install(*, conflicts: bool = True, commit_window: float = 0.02) -> None:
     if _start_execution is None:
         _start_execution = StepFunctionResponse.start_execution
         StepFunctionResponse.start_execution = _limited_start_execution  # type: ignore[method-assign,assignment]
+    if not hasattr(ApiGatewayV2Response, "update_stage"):
+        ApiGatewayV2Response.update_stage = _update_stage  # type: ignore[attr-defined]
     if _parse is None:
         _parse = AmazonStateLanguageParser.parse
         EvalComponent.heap_key = property(lambda component: f"{type(component).__name__}-{id(component)}")  # type: ignore[method-assign,assignment]
