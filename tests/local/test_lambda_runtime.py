@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import subprocess
-import sys
 import time
 import zipfile
 from collections.abc import Iterator
@@ -21,6 +19,7 @@ from botocore.config import Config
 from sagatools.client import workspaces
 from sagatools.contract.outputs import terraform_output_json
 from sagatools.contract.paths import ROOT
+from sagatools.emulator import local_workspace
 from sagatools.processes import group_alive
 
 pytestmark = pytest.mark.network
@@ -53,30 +52,8 @@ def lambda_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     state_dir = tmp_path_factory.mktemp("runtime")
     runtime = ROOT / "build" / "local" / "runtime"
     assert runtime.is_dir(), "run `make package-local` first (make test does)"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sagatools.emulator.endpoint",
-            "--state-dir",
-            str(state_dir),
-            "--runtime-dir",
-            str(runtime),
-            "--ttl",
-            "600",
-            "--parent-pid",
-            str(os.getpid()),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while not (state_dir / "ready.json").exists():
-        assert process.poll() is None, "the workspace server exited"
-        assert time.monotonic() < deadline, "the workspace server did not start within 60 s"
-        time.sleep(0.05)
-    endpoint = json.loads((state_dir / "ready.json").read_text())["endpoint_url"]
+    process, ready = local_workspace.start_endpoint(state_dir=state_dir, ttl=600, parent_pid=os.getpid())
+    endpoint = ready["endpoint_url"]
     assert endpoint.startswith("http://127.0.0.1:")
     session = boto3.Session(region_name="us-east-1", **workspaces.LOCAL_CREDENTIALS)
     client = session.client("lambda", endpoint_url=endpoint)
