@@ -31,6 +31,22 @@ locals {
   api_routes = merge([
     for path, operations in local.openapi.paths : { for method, operation in operations : operation.operationId => "${upper(method)} ${path}" }
   ]...)
+
+  # Every function of the workspace (the saga's steps and the API's) reserves var.reserved_concurrency, if set.
+  reserved_concurrency_total = var.reserved_concurrency == null ? 0 : var.reserved_concurrency * (length(local.catalog.functions) + 1)
+  lambda_concurrency_quota   = one(data.aws_servicequotas_service_quota.lambda_concurrency[*].value)
+}
+
+# Lambda's quotas (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): "Concurrent
+# executions", 1,000 by default, but "New AWS accounts have reduced concurrency and memory quotas"; and
+# PutFunctionConcurrency (https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionConcurrency.html)
+# reserves only "as long as you leave at least 100 simultaneous executions unreserved". So the account's
+# applied quota is read, and only when this workspace reserves concurrency at all.
+data "aws_servicequotas_service_quota" "lambda_concurrency" {
+  count = var.reserved_concurrency == null ? 0 : 1
+
+  service_code = "lambda"
+  quota_name   = "Concurrent executions"
 }
 
 resource "terraform_data" "guardrails" {
@@ -38,6 +54,11 @@ resource "terraform_data" "guardrails" {
     precondition {
       condition     = !(var.fault_injection_enabled && local.is_production)
       error_message = "fault_injection_enabled cannot be true in a production workspace (${terraform.workspace})."
+    }
+
+    precondition {
+      condition     = local.lambda_concurrency_quota == null || local.reserved_concurrency_total <= coalesce(local.lambda_concurrency_quota, 0) - 100
+      error_message = "reserved_concurrency = ${coalesce(var.reserved_concurrency, 0)} for each of this workspace's ${length(local.catalog.functions) + 1} functions reserves ${local.reserved_concurrency_total} concurrent executions, but the account's Lambda quota (Concurrent executions) is ${coalesce(local.lambda_concurrency_quota, 0)} and Lambda keeps 100 of it unreserved: leave reserved_concurrency unset, lower it, or ask for a higher quota (docs/deploy.md#quotas)."
     }
 
     precondition {
@@ -110,12 +131,13 @@ module "state_machine" {
 module "monitoring" {
   source = "./modules/monitoring"
 
-  name_prefix       = local.name_prefix
-  state_machine_arn = module.state_machine.arn
-  function_names    = merge(merge([for deployed in values(module.service) : deployed.function_names]...), { (local.catalog.api.key) = module.api.function_name })
-  api_id            = module.api.api_id
-  steps             = local.steps
-  alert_topic_arn   = module.alerts.topic_arn
+  name_prefix        = local.name_prefix
+  state_machine_arn  = module.state_machine.arn
+  state_machine_name = module.state_machine.name
+  function_names     = merge(merge([for deployed in values(module.service) : deployed.function_names]...), { (local.catalog.api.key) = module.api.function_name })
+  api_id             = module.api.api_id
+  steps              = local.steps
+  alert_topic_arn    = module.alerts.topic_arn
 }
 
 module "api" {

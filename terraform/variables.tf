@@ -51,9 +51,14 @@ variable "lambda_timeout_seconds" {
 }
 
 variable "reserved_concurrency" {
-  description = "Reserved concurrent executions of each function."
+  description = "Reserved concurrent executions of each function; null (the default): none, every function draws on the account's unreserved pool. Where set, the plan reads the account's Lambda concurrency quota and refuses a reservation that leaves fewer than 100 unreserved (docs/deploy.md#quotas)."
   type        = number
-  default     = 50
+  default     = null
+
+  validation {
+    condition     = var.reserved_concurrency == null || try(var.reserved_concurrency >= 1 && floor(var.reserved_concurrency) == var.reserved_concurrency, false)
+    error_message = "reserved_concurrency must be null (no reservation) or a whole number of at least 1."
+  }
 }
 
 variable "task_timeout_seconds" {

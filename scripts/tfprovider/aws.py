@@ -26,6 +26,7 @@ ENDPOINT_KEYS = {
     "kms": ("kms",),
     "lambda": ("lambda",),
     "logs": ("logs", "cloudwatchlogs", "cloudwatchlog"),
+    "service-quotas": ("servicequotas",),
     "sns": ("sns",),
     "stepfunctions": ("sfn", "stepfunctions"),
     "sts": ("sts",),

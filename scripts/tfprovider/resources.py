@@ -34,6 +34,56 @@ class Context:
         return f"arn:{self.partition}:{service}:{self.region if region else ''}:{self.account_id if account else ''}:{resource}"
 
 
+# Where Service Quotas values come from when no AWS endpoint is configured (`make validate` plans):
+# JSON {"<service code>/<quota name or code>": value}. Without it, such a read fails: never a made-up quota.
+SERVICE_QUOTAS_ENV = "TFPROVIDER_SERVICE_QUOTAS"
+
+
+# ----------------------------------------------------------------------------------------------- data sources read from AWS
+
+
+def read_data_source(aws: Context, type_name: str, config: dict[str, Any]) -> dict[str, Any]:
+    """What a data source reads from AWS (the ones tfprovider.standin.READ_FROM_AWS lists)."""
+    if type_name != "aws_servicequotas_service_quota":
+        raise NotImplementedError(f"{type_name} is not read by the stand-in")
+    service, code, name = config["service_code"], config.get("quota_code"), config.get("quota_name")
+    offline = os.environ.get(SERVICE_QUOTAS_ENV)
+    if offline is not None and not (os.environ.get("AWS_ENDPOINT_URL") or aws.client.endpoints):
+        values = json.loads(offline)
+        key = f"{service}/{code or name}"
+        if key not in values:
+            raise LookupError(f"{SERVICE_QUOTAS_ENV} has no {key}")
+        value = float(values[key])
+        return {"value": value, "default_value": value, "quota_code": code, "quota_name": name, "adjustable": True, "id": key}
+    # As the real provider does: the AWS default (by code, or listed by name), then the applied value if any.
+    quotas = aws.client("service-quotas")
+    if code:
+        default = quotas.get_aws_default_service_quota(ServiceCode=service, QuotaCode=code)["Quota"]
+    else:
+        listed = quotas.list_aws_default_service_quotas(ServiceCode=service)["Quotas"]
+        matches = [quota for quota in listed if quota["QuotaName"] == name]
+        if len(matches) != 1:
+            raise LookupError(f"{service} has no quota named {name!r}")
+        default = matches[0]
+    value = default["Value"]
+    try:
+        value = quotas.get_service_quota(ServiceCode=service, QuotaCode=default["QuotaCode"])["Quota"]["Value"]
+    except Exception as error:
+        if "NoSuchResource" not in str(error):
+            raise
+    return {
+        "value": float(value),
+        "default_value": float(default["Value"]),
+        "quota_code": default["QuotaCode"],
+        "quota_name": default["QuotaName"],
+        "adjustable": bool(default.get("Adjustable", False)),
+        "global_quota": bool(default.get("GlobalQuota", False)),
+        "arn": default.get("QuotaArn"),
+        "service_name": default.get("ServiceName"),
+        "id": f"{service}/{default['QuotaCode']}",
+    }
+
+
 # ----------------------------------------------------------------------------------------------- helpers
 
 

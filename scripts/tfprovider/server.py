@@ -208,7 +208,13 @@ class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
 
     def ReadDataSource(self, request: Any, context: Any) -> Any:
         block = self.schema.data_source(request.type_name)
-        state, diagnostics = standin.read_data_source(request.type_name, block, _decode(request.config), self.config)
+        state, diagnostics = standin.read_data_source(
+            request.type_name,
+            block,
+            _decode(request.config),
+            self.config,
+            read=lambda type_name, config: resources.read_data_source(self.context(), type_name, config),
+        )
         if diagnostics:
             return pb.ReadDataSource.Response(diagnostics=_diagnostics(diagnostics))
         return pb.ReadDataSource.Response(state=_encode(state))

@@ -40,6 +40,10 @@ REGION_NAMES = {
 }
 
 
+# Data sources whose values come from AWS (tfprovider.resources.read_data_source): not faked.
+READ_FROM_AWS = ("aws_servicequotas_service_quota",)
+
+
 class Diagnostics(list[tuple[str, str, list[str]]]):
     """(summary, detail, attribute path) errors."""
 
@@ -251,14 +255,22 @@ def _plan_object(block: Block, proposed: Any, prior_exists: bool) -> Any:
 # ----------------------------------------------------------------------------------------------- data sources
 
 
-def read_data_source(type_name: str, block: Block, config: dict[str, Any], provider: ProviderConfig) -> tuple[Any, Diagnostics]:
+def read_data_source(
+    type_name: str, block: Block, config: dict[str, Any], provider: ProviderConfig, *, read: Any = None
+) -> tuple[Any, Diagnostics]:
     """The state of a data source: the configuration, with the values this project's data sources
-    compute filled in as the real provider would (from the provider configuration, or fixed fakes),
-    and every other computed value null."""
+    compute filled in as the real provider would (from the provider configuration, fixed fakes, or
+    ``read(type_name, config)`` for those read from AWS), and every other computed value null."""
     diagnostics = Diagnostics()
     state = dict(config)
     computed: dict[str, Any] = {}
-    if type_name == "aws_iam_policy_document":
+    if type_name in READ_FROM_AWS:
+        try:
+            computed = read(type_name, config)
+        except Exception as error:  # noqa: BLE001 - AWS's answer (or its absence) is the diagnostic
+            diagnostics.error(f"reading {type_name}", str(error))
+            return None, diagnostics
+    elif type_name == "aws_iam_policy_document":
         try:
             computed = policy_document.render(config)
         except (policy_document.PolicyDocumentError, ValueError) as error:

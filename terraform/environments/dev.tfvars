@@ -2,6 +2,5 @@
 fault_injection_enabled              = true
 log_retention_days                   = 30
 log_level                            = "DEBUG"
-reserved_concurrency                 = 10
 state_machine_log_level              = "ALL"
 state_machine_include_execution_data = true

@@ -1,5 +1,4 @@
 # terraform workspace select -or-create staging && terraform apply -var-file=environments/staging.tfvars
 fault_injection_enabled = true
 log_retention_days      = 90
-reserved_concurrency    = 25
 state_machine_log_level = "ERROR"

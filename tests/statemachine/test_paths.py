@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
+import boto3
 import pytest
 
 from sagatools.client import inventory, recovery
 from sagatools.client.saga_client import ResubmissionConflict
+from sagatools.contract import catalog
 from sagatools.contract.settings import DEPLOY_DEFAULTS
-from sagatools.emulator.engine import LocalEngine
+from sagatools.emulator.engine import REGION, LocalEngine
 from tests.support.chaos import COMPENSATION_PATHS
 
 pytestmark = pytest.mark.moto
@@ -73,6 +76,7 @@ def test_a_compensation_that_cannot_complete_ends_in_compensation_failed_and_can
         attempts = [name for name, _ in engine.invocations if name.endswith("cancel-hotel")]
         sleeps = list(engine.retry_sleeps)
         alerts = engine.alerts()
+        counted = compensation_failures_counted(engine)
         finished = recovery.finish_compensations(engine.saga, engine.lambda_client, engine.function_names, request["booking_id"])
         after = engine.items(request["booking_id"])
         conservation = inventory.conservation_violations(engine.all_items())
@@ -80,7 +84,8 @@ def test_a_compensation_that_cannot_complete_ends_in_compensation_failed_and_can
     # CancelHotel was retried to exhaustion; CancelFlight still ran; operators were told.
     assert report.path == [
         "ReserveFlight", "ReserveHotel", "ProcessPayment", "RefundPayment", "CancelHotel",
-        "CancelHotelUnfinished", "FinishCompensations", "CompensateRemaining", "AlertOperator", "CompensationFailed",
+        "CancelHotelUnfinished", "FinishCompensations", "CompensateRemaining", "AlertOperator", "CountCompensationFailed",
+        "CompensationFailed",
     ]  # fmt: skip
     assert (report.status, report.error) == ("FAILED", "CompensationFailed")
     assert len(attempts) == DEPLOY_DEFAULTS["compensation_max_attempts"] + 1
@@ -93,6 +98,8 @@ def test_a_compensation_that_cannot_complete_ends_in_compensation_failed_and_can
     assert cause["finished"] == [{"step": "CancelFlight", "function": cause["remaining"][0]["function"], "result": {"status": "CANCELLED"}}]
     (alert,) = alerts
     assert alert == cause
+    # ... and counted once, where the CompensationFailed alarm looks (test_plan.py: the alarm's metric)
+    assert counted == [({"StateMachine": "trip-saga-retry-booking-saga"}, 1.0)]
     # The runbook's step: once the cause is fixed, finishing the compensations closes what was left.
     assert {key: answer["changed"] for key, answer in finished.results.items()} == {
         "refund-payment": False,
@@ -107,6 +114,27 @@ def test_the_documented_failure_table_is_what_the_engine_does() -> None:
     from sagatools.cli.failure_table import main as failure_table
 
     assert failure_table(["--check"]) == 0, "run: python scripts/failure_table.py"
+
+
+def compensation_failures_counted(engine: LocalEngine) -> list[tuple[dict[str, str], float]]:
+    """The CompensationFailed data points the state machine put into CloudWatch: (dimensions, sum)."""
+    cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+    counted = []
+    for metric in cloudwatch.list_metrics(Namespace=catalog.METRICS_NAMESPACE, MetricName="CompensationFailed")["Metrics"]:
+        dimensions = {d["Name"]: d["Value"] for d in metric["Dimensions"]}
+        if set(dimensions) == {"StateMachine"}:  # not the functions' own per-step metric
+            now = dt.datetime.now(dt.UTC)
+            points = cloudwatch.get_metric_statistics(
+                Namespace=catalog.METRICS_NAMESPACE,
+                MetricName="CompensationFailed",
+                Dimensions=metric["Dimensions"],
+                StartTime=now - dt.timedelta(hours=1),
+                EndTime=now + dt.timedelta(minutes=1),
+                Period=3600,
+                Statistics=["Sum"],
+            )["Datapoints"]
+            counted.append((dimensions, sum(point["Sum"] for point in points)))
+    return counted
 
 
 def emitted_metrics(engine: LocalEngine) -> list[tuple[str, str]]:

@@ -38,7 +38,7 @@ RESULT_PATH = {
 def values() -> dict[str, Any]:
     functions = catalog.load().functions
     arns = {f.arn_placeholder: f"arn:aws:lambda:eu-west-1:111122223333:function:x-{f.key}" for f in functions}
-    return {**state_machine_settings(), **arns, "alert_topic_arn": ALERT_TOPIC}
+    return {**state_machine_settings(), **arns, "alert_topic_arn": ALERT_TOPIC, "metrics_namespace": catalog.METRICS_NAMESPACE}
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def test_invalid_requests_are_rejected_without_compensation(states: dict[str, An
 def test_one_compensation_chain_newest_first(states: dict[str, Any]) -> None:
     assert [states[name]["Next"] for name in CHAIN] == ["CancelHotel", "CancelFlight", "SagaFailed"]
     tasks = [name for name, state in states.items() if state["Type"] == "Task"]
-    assert sorted(tasks) == sorted([*FORWARD, *CHAIN, "AlertOperator"])  # no copies of compensation tasks
+    assert sorted(tasks) == sorted([*FORWARD, *CHAIN, "AlertOperator", "CountCompensationFailed"])  # no copies of compensation tasks
     assert states["SagaFailed"]["Error"] == "SagaFailed"
     assert states["SagaFailed"]["CausePath"] == "States.JsonToString($.error_info)"
 
@@ -131,7 +131,21 @@ def test_finish_compensations_runs_the_rest_one_at_a_time_then_alerts(states: di
     assert finish["Next"] == "AlertOperator"
     alert = states["AlertOperator"]
     assert alert["Resource"] == "arn:aws:states:::sns:publish" and alert["Parameters"]["TopicArn"] == ALERT_TOPIC
-    assert alert["Next"] == alert["Catch"][0]["Next"] == "CompensationFailed"  # even an alert outage ends there
+    assert alert["Next"] == alert["Catch"][0]["Next"] == "CountCompensationFailed"  # even an alert outage is counted
+    count = states["CountCompensationFailed"]
+    assert count["Resource"] == "arn:aws:states:::aws-sdk:cloudwatch:putMetricData"
+    assert count["Parameters"] == {
+        "Namespace": catalog.METRICS_NAMESPACE,
+        "MetricData": [
+            {
+                "MetricName": "CompensationFailed",
+                "Unit": "Count",
+                "Value": 1,
+                "Dimensions": [{"Name": "StateMachine", "Value.$": "$$.StateMachine.Name"}],
+            }
+        ],
+    }
+    assert count["Next"] == count["Catch"][0]["Next"] == "CompensationFailed"  # and a metrics outage still ends there
     assert states["CompensationFailed"] == {
         "Type": "Fail",
         "Comment": states["CompensationFailed"]["Comment"],

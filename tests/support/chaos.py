@@ -82,7 +82,7 @@ def expected(faults: Mapping[str, str], sold_out: frozenset[str] = frozenset()) 
                     if compensation_fails(faults.get(later_key)):
                         path.append("CompensationAbandoned")
                         abandoned.append(later_service)
-                path += ["AlertOperator", "CompensationFailed"]
+                path += ["AlertOperator", "CountCompensationFailed", "CompensationFailed"]
                 return Expected("FAILED", "CompensationFailed", path, compensation, tuple(abandoned))
         return Expected("FAILED", "SagaFailed", [*path, "SagaFailed"])
     return Expected("SUCCEEDED", None, [*path, "BookingSucceeded"])

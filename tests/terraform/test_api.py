@@ -180,7 +180,7 @@ def test_the_function_is_hardened_and_reads_the_environment_its_code_expects(mod
     assert (function["function_name"], function["handler"]) == ("check-cognito-api", CATALOG_API["handler"])
     assert (function["runtime"], function["architectures"]) == ("python3.12", ["x86_64"])
     assert function["tracing_config"] == [{"mode": "Active"}]
-    assert function["kms_key_arn"] == KEY and function["reserved_concurrent_executions"] == 50
+    assert function["kms_key_arn"] == KEY and function["reserved_concurrent_executions"] == -1  # none by default
     assert function["layers"] == [f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:check-dependencies:1"]
     variables = function["environment"][0]["variables"]
     assert set(CATALOG_API["environment"]) <= set(variables)
@@ -295,8 +295,7 @@ def test_the_api_function_is_wired_to_this_deployments_state_machine_and_tables(
     api_call = plan["configuration"]["root_module"]["module_calls"]["api"]["expressions"]
     assert "module.state_machine.arn" in api_call["state_machine_arn"]["references"]
     assert "module.kms.key_arn" in api_call["kms_key_arn"]["references"]
-    reserved = {"dev": 10, "staging": 25, "prod": 100}[environment]  # environments/*.tfvars
-    assert function["reserved_concurrent_executions"] == reserved
+    assert function["reserved_concurrent_executions"] == -1  # none reserved (test_plan.py: by default, and when set)
 
 
 def test_the_key_lets_cloudwatch_logs_encrypt_every_planned_log_group(plans: dict[str, dict[str, Any]]) -> None:

@@ -4,6 +4,7 @@ where Terraform says they do. Each test runs terraform in subprocesses on a copy
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from sagatools.contract import catalog
 from tests.terraform.planned import edit, failure, resources
 from tfprovider import check
+from tfprovider.resources import SERVICE_QUOTAS_ENV
 
 pytestmark = [pytest.mark.subprocess, pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
 
@@ -32,7 +34,6 @@ def expected_addresses(environment: str, alert_emails: list[str]) -> set[str]:
         "module.state_machine.aws_iam_role_policy.this",
         "module.state_machine.aws_cloudwatch_log_group.this",
         "module.monitoring.aws_cloudwatch_dashboard.saga",
-        "module.monitoring.aws_cloudwatch_event_rule.compensation_failed",
         "module.monitoring.aws_cloudwatch_metric_alarm.compensation_failed",
         "module.monitoring.aws_cloudwatch_metric_alarm.executions_failed",
         "module.monitoring.aws_cloudwatch_metric_alarm.api_5xx",
@@ -113,6 +114,80 @@ def test_each_environment_plans_the_resources_expected_of_it(plans: dict[str, di
     # provider default_tags reach every taggable resource, as the real provider plans tags_all
     key = created["module.kms.aws_kms_key.this"]
     assert key["tags_all"] == {"Project": "trip-saga", "Workspace": environment, "ManagedBy": "terraform"}
+
+
+# What a "Step Functions Execution Status Change" event's detail carries for a state machine encrypted
+# with a customer managed key: the documented fields (eventbridge-integration.html) less "Execution
+# Input, Output, Error, and Cause", which are "not included" then (encryption-at-rest.html).
+STATUS_CHANGE_FIELDS_UNDER_A_CMK = {
+    "executionArn",
+    "stateMachineArn",
+    "name",
+    "status",
+    "startDate",
+    "stopDate",
+    "inputDetails",
+    "outputDetails",
+}
+
+
+def test_no_event_rule_matches_what_an_encrypted_state_machine_s_events_leave_out(plans: dict[str, dict[str, Any]]) -> None:
+    for environment, plan in plans.items():
+        created = resources(plan)
+        machine = created["module.state_machine.aws_sfn_state_machine.this"]
+        assert machine["encryption_configuration"][0]["type"] == "CUSTOMER_MANAGED_KMS_KEY"
+        for address, rule in created.items():
+            if ".aws_cloudwatch_event_rule." not in address:
+                continue
+            pattern = json.loads(rule["event_pattern"])
+            if "Step Functions Execution Status Change" in pattern.get("detail-type", []):
+                assert set(pattern.get("detail", {})) <= STATUS_CHANGE_FIELDS_UNDER_A_CMK, (
+                    f"{environment}: {address} matches {pattern['detail']}"
+                )
+
+
+def test_the_compensation_failed_alarm_watches_the_state_machine_s_own_count(plans: dict[str, dict[str, Any]]) -> None:
+    """What CountCompensationFailed puts (test_paths.py holds the engine to it) is what the alarm watches."""
+    for environment, plan in plans.items():
+        alarm = resources(plan)["module.monitoring.aws_cloudwatch_metric_alarm.compensation_failed"]
+        assert (alarm["namespace"], alarm["metric_name"]) == (catalog.METRICS_NAMESPACE, "CompensationFailed")
+        assert alarm["dimensions"] == {"StateMachine": f"trip-saga-{environment}-booking-saga"}
+        assert (alarm["statistic"], alarm["threshold"], alarm["comparison_operator"]) == ("Sum", 1, "GreaterThanOrEqualToThreshold")
+
+
+def test_no_function_reserves_concurrency_by_default(plans: dict[str, dict[str, Any]]) -> None:
+    """A reservation fails a new account's first apply (Lambda's quotas page: "New AWS accounts have
+    reduced concurrency and memory quotas"), and every workspace's reservations come out of one pool:
+    by default nothing is reserved, and the account's quota is not even read."""
+    for environment, plan in plans.items():
+        functions = {address: after for address, after in resources(plan).items() if ".aws_lambda_function." in address}
+        assert len(functions) == len(catalog.load().functions) + 1
+        assert {after["reserved_concurrent_executions"] for after in functions.values()} == {-1}, environment
+        read = [r["address"] for r in plan["prior_state"]["values"]["root_module"].get("resources", []) if r["mode"] == "data"]
+        assert not [address for address in read if "servicequotas" in address], environment
+
+
+@pytest.mark.parametrize(("quota", "reserved", "fits"), [(1000, 50, True), (10, 1, False)], ids=["standard-account", "new-account"])
+def test_a_reservation_is_planned_only_where_the_account_s_lambda_quota_leaves_100_unreserved(
+    ready: None, configuration: Path, monkeypatch: pytest.MonkeyPatch, quota: int, reserved: int, fits: bool
+) -> None:
+    """PutFunctionConcurrency reserves "as long as you leave at least 100 simultaneous executions unreserved":
+    the plan reads the quota (Service Quotas, "Concurrent executions") and refuses what AWS would refuse at apply."""
+    monkeypatch.setenv(SERVICE_QUOTAS_ENV, json.dumps({"lambda/Concurrent executions": quota}))
+    terraform = check.terraform_for(configuration)
+    terraform.use_local_backend()
+    functions = len(catalog.load().functions) + 1
+    if fits:
+        created = resources(terraform.plan("dev", f"reserved_concurrency={reserved}"))
+        reservations = [after["reserved_concurrent_executions"] for address, after in created.items() if ".aws_lambda_function." in address]
+        assert reservations == [reserved] * functions
+        return
+    output = failure(lambda: terraform.plan("dev", f"reserved_concurrency={reserved}"))
+    assert "Resource precondition failed" in output
+    assert (
+        f"reserves {reserved * functions} concurrent executions, but the account's Lambda quota (Concurrent executions) is {quota}"
+        in output
+    )
 
 
 def test_the_key_policy_is_rendered_at_plan_time(plans: dict[str, dict[str, Any]]) -> None:

@@ -20,7 +20,7 @@ SHAPES = {"Succeed": "([{}])", "Fail": "[[{}]]", "Pass": "[/{}/]", "Map": "[[{}]
 
 def placeholder_values() -> dict[str, Any]:
     """Any values will do: the diagram shows the structure, not the ARNs."""
-    return {name: f"${{{name}}}" if name.endswith("_arn") else 0 for name in asl.placeholders(ASL_TEMPLATE.read_text())}
+    return {name: f"${{{name}}}" if name.endswith(("_arn", "_namespace")) else 0 for name in asl.placeholders(ASL_TEMPLATE.read_text())}
 
 
 def _node(name: str, state: dict[str, Any]) -> str:

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from trip_saga.catalog import Catalog, Function, load
 
-__all__ = ["TABLE_SCHEMA", "Catalog", "Function", "function_environment", "load"]
+__all__ = ["METRICS_NAMESPACE", "TABLE_SCHEMA", "Catalog", "Function", "function_environment", "load"]
+
+# The CloudWatch namespace of the saga's own metrics: the functions' EMF step metrics and the state
+# machine's CompensationFailed count (the Terraform modules' metrics_namespace default).
+METRICS_NAMESPACE = "TripSaga"
 
 
 # Every service table: generic string keys, on demand (modules/service/main.tf declares the same).
@@ -22,6 +26,6 @@ def function_environment(function: Function, *, prefix: str, fault_injection: bo
         "TABLE_NAME": f"{prefix}-{load().tables[function.service]}",
         "FAULT_INJECTION_ENABLED": "true" if fault_injection else "false",
         "POWERTOOLS_SERVICE_NAME": function.service,
-        "POWERTOOLS_METRICS_NAMESPACE": "TripSaga",
+        "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }

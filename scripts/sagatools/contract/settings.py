@@ -6,7 +6,6 @@ DEPLOY_DEFAULTS = {
     "compensation_max_attempts": 10,
     "lambda_timeout_seconds": 10,
     "lambda_memory_mb": 256,
-    "reserved_concurrency": 50,
     "api_throttling_burst_limit": 100,
     "api_throttling_rate_limit": 50,
 }

@@ -353,6 +353,7 @@ class LocalEngine:
             **self.settings,
             **{f.arn_placeholder: self.function_arn(f) for f in catalog.load().functions},
             "alert_topic_arn": self.alert_topic_arn,
+            "metrics_namespace": catalog.METRICS_NAMESPACE,
         }
         response = self.sfn.create_state_machine(
             name=f"{self.prefix}-booking-saga",

@@ -8,9 +8,10 @@ a transaction that touches an item another transaction is writing (TransactionCa
 reason TransactionConflict), or rejects a single write to such an item (TransactionConflictException).
 
 `install()` gives moto that behaviour, makes StartExecution refuse an input over 256 KiB
-(ValidationException), as Step Functions does, where moto would run it, and adds API Gateway's
-UpdateStage, which moto lacks (Terraform updates a stage's throttling or access logs in place). Every request runs alone on
-the backend (one lock). A transaction's items stay in progress for a short commit window after it
+(ValidationException), as Step Functions does, where moto would run it, adds API Gateway's
+UpdateStage, which moto lacks (Terraform updates a stage's throttling or access logs in place), and
+Lambda's default quotas to Service Quotas (moto knows only VPC's). Every request runs alone on the
+backend (one lock). A transaction's items stay in progress for a short commit window after it
 ran (DynamoDB's commit takes milliseconds; moto's is instant), and a write that arrives for one of
 them meanwhile gets DynamoDB's conflict error (with `conflicts=True`). Waiting in line for the lock
 does not count as in progress: that queue is moto's, not DynamoDB's.
@@ -34,6 +35,9 @@ from urllib.parse import unquote
 from moto.apigatewayv2.responses import ApiGatewayV2Response
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.dynamodb.responses import DynamoHandler
+from moto.servicequotas.exceptions import NoSuchResource
+from moto.servicequotas.models import ServiceQuotasBackend
+from moto.servicequotas.responses import ServiceQuotasResponse
 from moto.stepfunctions.exceptions import ValidationException
 from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
@@ -74,6 +78,62 @@ def _update_stage(response: ApiGatewayV2Response) -> tuple[int, dict[str, str], 
     return 200, {}, json.dumps(stage.to_json())
 
 
+# Lambda's default quotas as Service Quotas lists them (moto knows only VPC's). "Concurrent executions":
+# 1,000 by default (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+LAMBDA_DEFAULT_QUOTAS: list[dict[str, Any]] = [
+    {
+        "Adjustable": True,
+        "GlobalQuota": False,
+        "QuotaArn": "arn:aws:servicequotas:{region}::lambda/L-B99A9384",
+        "QuotaCode": "L-B99A9384",
+        "QuotaName": "Concurrent executions",
+        "ServiceCode": "lambda",
+        "ServiceName": "AWS Lambda",
+        "Unit": "None",
+        "Value": 1000.0,
+    }
+]
+
+
+def _lambda_quotas(backend: ServiceQuotasBackend) -> list[dict[str, Any]]:
+    return [{**quota, "QuotaArn": str(quota["QuotaArn"]).format(region=backend.region_name)} for quota in LAMBDA_DEFAULT_QUOTAS]
+
+
+def _default_quota(backend: ServiceQuotasBackend, service_code: str, quota_code: str) -> dict[str, Any]:
+    listed = _lambda_quotas(backend) if service_code == "lambda" else _original_quotas["list"](backend, service_code)
+    for quota in listed:
+        if quota["QuotaCode"] == quota_code:
+            return quota
+    raise NoSuchResource
+
+
+def _get_aws_default_service_quota(response: ServiceQuotasResponse) -> str:
+    params = json.loads(response.body)
+    return json.dumps({"Quota": _default_quota(response.backend, str(params.get("ServiceCode")), str(params.get("QuotaCode")))})
+
+
+_original_quotas: dict[str, Callable[..., Any]] = {}
+
+
+def _install_quotas() -> None:
+    """Lambda's quotas in Service Quotas; an account that never changed a quota has no applied value, so
+    GetServiceQuota answers the default (as the Terraform data source reads it: default, then applied)."""
+    if _original_quotas:
+        return
+    _original_quotas["list"] = ServiceQuotasBackend.list_aws_default_service_quotas
+    _original_quotas["get"] = ServiceQuotasBackend.get_service_quota
+
+    def list_defaults(backend: ServiceQuotasBackend, service_code: str) -> list[dict[str, Any]]:
+        return _lambda_quotas(backend) if service_code == "lambda" else _original_quotas["list"](backend, service_code)
+
+    def get_applied(backend: ServiceQuotasBackend, service_code: str, quota_code: str) -> dict[str, Any]:
+        return _default_quota(backend, service_code, quota_code)
+
+    ServiceQuotasBackend.list_aws_default_service_quotas = list_defaults  # type: ignore[method-assign,assignment]
+    ServiceQuotasBackend.get_service_quota = get_applied  # type: ignore[method-assign,assignment]
+    ServiceQuotasResponse.get_aws_default_service_quota = _get_aws_default_service_quota  # type: ignore[attr-defined]
+
+
 @lru_cache(maxsize=32)
 def _parse_once(definition: str) -> Any:
     assert _parse is not None
@@ -91,6 +151,7 @@ def install(*, conflicts: bool = True, commit_window: float = 0.02) -> None:
     if _start_execution is None:
         _start_execution = StepFunctionResponse.start_execution
         StepFunctionResponse.start_execution = _limited_start_execution  # type: ignore[method-assign,assignment]
+    _install_quotas()
     if not hasattr(ApiGatewayV2Response, "update_stage"):
         ApiGatewayV2Response.update_stage = _update_stage  # type: ignore[attr-defined]
     if _parse is None:

@@ -34,29 +34,19 @@ resource "aws_cloudwatch_metric_alarm" "executions_failed" {
   ok_actions          = local.alarm_actions
 }
 
-# Step Functions publishes every status change to EventBridge; this rule matches the executions that
-# ended in CompensationFailed, and the alarm fires on the first one (the runbook:
-# docs/failure-semantics.md#runbook-compensationfailed).
-resource "aws_cloudwatch_event_rule" "compensation_failed" {
-  name        = "${var.name_prefix}-saga-compensation-failed"
-  description = "Booking sagas that ended in CompensationFailed"
-  event_pattern = jsonencode({
-    source      = ["aws.states"]
-    detail-type = ["Step Functions Execution Status Change"]
-    detail = {
-      stateMachineArn = [var.state_machine_arn]
-      status          = ["FAILED"]
-      error           = ["CompensationFailed"]
-    }
-  })
-}
-
+# The state machine itself counts each execution that ends in CompensationFailed (its
+# CountCompensationFailed state), and the alarm fires on the first one (the runbook:
+# docs/failure-semantics.md#runbook-compensationfailed). Not an EventBridge rule on the execution's
+# status change: for a state machine encrypted with a customer managed key, as this one is, "Execution
+# Input, Output, Error, and Cause will not be included for execution status change events"
+# (https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html), so a rule matching
+# `error` would never match.
 resource "aws_cloudwatch_metric_alarm" "compensation_failed" {
   alarm_name          = "${var.name_prefix}-saga-compensation-failed"
   alarm_description   = "A booking's compensation could not complete: follow the runbook in docs/failure-semantics.md#runbook-compensationfailed."
-  namespace           = "AWS/Events"
-  metric_name         = "MatchedEvents"
-  dimensions          = { RuleName = aws_cloudwatch_event_rule.compensation_failed.name }
+  namespace           = var.metrics_namespace
+  metric_name         = "CompensationFailed"
+  dimensions          = { StateMachine = var.state_machine_name }
   statistic           = "Sum"
   period              = 60
   evaluation_periods  = 1
@@ -67,9 +57,8 @@ resource "aws_cloudwatch_metric_alarm" "compensation_failed" {
   ok_actions          = local.alarm_actions
 }
 
-# Step Functions' documented status-change event has no `error` field, so the rule above may never
-# match: these alarms back it with the functions' own metric, per compensation step, whenever one
-# compensation has failed as many times as it is retried (it is then giving up).
+# An early warning, per compensation step, from the functions' own metric: one compensation has failed
+# as many times as it is retried, so it is about to give up (the alarm above follows once it has).
 resource "aws_cloudwatch_metric_alarm" "compensation_attempts_failed" {
   for_each = toset(local.compensations)
 

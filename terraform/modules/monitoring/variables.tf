@@ -8,6 +8,11 @@ variable "state_machine_arn" {
   type        = string
 }
 
+variable "state_machine_name" {
+  description = "Name of the booking saga state machine: the dimension of the CompensationFailed count it puts."
+  type        = string
+}
+
 variable "function_names" {
   description = "The function names by catalog key: the saga's steps and the API's function."
   type        = map(string)
@@ -40,7 +45,7 @@ variable "alert_topic_arn" {
 }
 
 variable "metrics_namespace" {
-  description = "Namespace of the functions' EMF step metrics."
+  description = "Namespace of the saga's own metrics: the functions' EMF step metrics and the state machine's CompensationFailed."
   type        = string
   default     = "TripSaga"
 }

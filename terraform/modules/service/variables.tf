@@ -119,12 +119,12 @@ variable "timeout_seconds" {
 }
 
 variable "reserved_concurrency" {
-  description = "Reserved concurrent executions of each function: caps what one service can take from the account."
+  description = "Reserved concurrent executions of each function; null: none (it draws on the account's unreserved pool)."
   type        = number
-  default     = 50
+  default     = null
 
   validation {
-    condition     = var.reserved_concurrency >= 1
-    error_message = "reserved_concurrency must be at least 1."
+    condition     = var.reserved_concurrency == null || try(var.reserved_concurrency >= 1, false)
+    error_message = "reserved_concurrency must be null or at least 1."
   }
 }

@@ -1,6 +1,6 @@
 # The saga's Standard state machine: the ASL template rendered with templatefile(), a role that may
-# invoke exactly the six saga functions and publish to the alert topic, KMS-encrypted execution
-# history and logs, X-Ray tracing.
+# invoke exactly the six saga functions, publish to the alert topic and count a CompensationFailed,
+# KMS-encrypted execution history and logs, X-Ray tracing.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -59,6 +59,20 @@ data "aws_iam_policy_document" "this" {
     sid       = "AlertOperators"
     actions   = ["sns:Publish"]
     resources = [var.alert_topic_arn]
+  }
+
+  # CountCompensationFailed: PutMetricData has no resource-level permissions; the namespace condition
+  # key limits it (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html).
+  statement {
+    sid       = "CountCompensationFailed"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = [var.metrics_namespace]
+    }
   }
 
   statement {
@@ -137,6 +151,7 @@ resource "aws_sfn_state_machine" "this" {
   # Each function's ARN under its placeholder (from the step catalog), and the settings.
   definition = templatefile(var.definition_template, merge(var.function_arns, {
     alert_topic_arn           = var.alert_topic_arn
+    metrics_namespace         = var.metrics_namespace
     task_timeout_seconds      = var.task_timeout_seconds
     compensation_max_attempts = var.compensation_max_attempts
   }))

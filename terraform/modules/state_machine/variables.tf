@@ -23,6 +23,12 @@ variable "alert_topic_arn" {
   type        = string
 }
 
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the saga's metrics: CountCompensationFailed puts CompensationFailed (dimension StateMachine) there."
+  type        = string
+  default     = "TripSaga"
+}
+
 variable "kms_key_arn" {
   description = "Customer-managed key for the execution history (state machine encryption) and the log group."
   type        = string
