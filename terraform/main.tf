@@ -51,6 +51,15 @@ data "aws_servicequotas_service_quota" "lambda_concurrency" {
 
 resource "terraform_data" "guardrails" {
   lifecycle {
+    # Every name is "<project>-<workspace>-..." (project: 3-20 characters, its variable's validation). At
+    # most 19 here keeps the prefix within 40, where the longest names still fit AWS's limits: an IAM
+    # role or Lambda function name "<prefix>-process-payment" within 64 (tests/terraform/test_plan.py
+    # plans every environment at the longest names and checks each against sagatools.contract.aws_names).
+    precondition {
+      condition     = can(regex("^[a-z0-9]([a-z0-9-]{0,17}[a-z0-9])?$", terraform.workspace))
+      error_message = "The workspace name \"${terraform.workspace}\" must be 1-19 characters of lowercase letters, digits and hyphens (not at either end): resource names are \"<project>-<workspace>-...\" and must fit AWS's limits."
+    }
+
     precondition {
       condition     = !(var.fault_injection_enabled && local.is_production)
       error_message = "fault_injection_enabled cannot be true in a production workspace (${terraform.workspace})."

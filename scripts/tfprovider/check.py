@@ -169,10 +169,11 @@ class Terraform:
         )
         self.run("terraform init (local backend)", "init", "-reconfigure", "-input=false", "-no-color")
 
-    def plan(self, environment: str, *variables: str, var_file: bool = True) -> dict[str, object]:
-        """The plan of an environment (its tfvars unless ``var_file`` is false, in its workspace), with
-        ``name=value`` variables on top."""
-        plan_file = f"{environment}.tfplan"
+    def plan(self, environment: str, *variables: str, var_file: bool = True, workspace: str | None = None) -> dict[str, object]:
+        """The plan of an environment (its tfvars unless ``var_file`` is false, in its workspace or in
+        ``workspace``), with ``name=value`` variables on top."""
+        workspace = workspace or environment
+        plan_file = f"{workspace}.tfplan"
         self.run(
             f"terraform plan ({environment})",
             "plan",
@@ -182,9 +183,9 @@ class Terraform:
             "-input=false",
             "-lock=false",
             "-no-color",
-            workspace=environment,
+            workspace=workspace,
         )
-        shown = self.run(f"terraform show -json ({environment})", "show", "-json", "-no-color", plan_file, workspace=environment)
+        shown = self.run(f"terraform show -json ({environment})", "show", "-json", "-no-color", plan_file, workspace=workspace)
         plan: dict[str, object] = json.loads(shown.output)
         return plan
 

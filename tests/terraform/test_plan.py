@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from sagatools.contract import catalog
+from sagatools.contract import aws_names, catalog
 from tests.terraform.planned import edit, failure, resources
 from tfprovider import check
 from tfprovider.resources import SERVICE_QUOTAS_ENV
@@ -188,6 +188,67 @@ def test_a_reservation_is_planned_only_where_the_account_s_lambda_quota_leaves_1
         f"reserves {reserved * functions} concurrent executions, but the account's Lambda quota (Concurrent executions) is {quota}"
         in output
     )
+
+
+# The longest names the inputs accept: project (its validation: 3-20 characters) and the workspace
+# (the guardrails' precondition: 1-19).
+LONGEST_PROJECT, LONGEST_WORKSPACE = "longest-project-name", "longest-workspace-1"
+
+
+def planned_names(plan: dict[str, Any]) -> dict[str, tuple[str, str, str]]:
+    """address.attribute -> (resource type, attribute, value) of every known name or description planned."""
+    found = {}
+    for change in plan["resource_changes"]:
+        after = change["change"]["after"] or {}
+        for attribute in aws_names.NAME_ATTRIBUTES:
+            if isinstance(after.get(attribute), str) and change["mode"] == "managed":
+                found[f"{change['address']}.{attribute}"] = (change["type"], attribute, after[attribute])
+    return found
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_every_environment_plans_at_the_longest_names_the_inputs_accept_within_aws_s_name_rules(
+    ready: None, configuration: Path, environment: str
+) -> None:
+    terraform = check.terraform_for(configuration)
+    terraform.use_local_backend()
+    production = f'production_workspaces=["{LONGEST_WORKSPACE}"]' if environment == "prod" else "production_workspaces=[]"
+    plan = terraform.plan(environment, f"project={LONGEST_PROJECT}", production, workspace=LONGEST_WORKSPACE)
+    names = planned_names(plan)
+    prefix = f"{LONGEST_PROJECT}-{LONGEST_WORKSPACE}"
+    assert len(prefix) == 40 and any(prefix in value for _, _, value in names.values())
+    problems = [problem for kind, attribute, value in names.values() for problem in aws_names.violations(kind, attribute, value)]
+    assert problems == []
+    assert {kind for kind, _, _ in names.values()} >= {"aws_iam_role", "aws_lambda_function", "aws_sfn_state_machine"}
+
+
+@pytest.mark.parametrize(
+    ("variables", "workspace", "message"),
+    [
+        (("project=longest-project-name",), "longest-workspace-20", 'The workspace name "longest-workspace-20" must be 1-19 characters'),
+        (("project=longest-project-name",), "Dev_1", 'The workspace name "Dev_1" must be 1-19 characters'),
+        (("project=longest-project-name-x",), "dev", "project must be 3-20 characters of lowercase letters, digits and hyphens."),
+    ],
+    ids=["workspace-too-long", "workspace-characters", "project-too-long"],
+)
+def test_a_name_one_character_over_is_refused_at_plan_time(
+    ready: None, configuration: Path, variables: tuple[str, ...], workspace: str, message: str
+) -> None:
+    terraform = check.terraform_for(configuration)
+    terraform.use_local_backend()
+    assert message in failure(lambda: terraform.plan("dev", *variables, workspace=workspace))
+
+
+def test_the_name_rules_fail_what_aws_would_refuse() -> None:
+    """The rules table itself: AWS's published limits, not this configuration's (65 is one over IAM's 64)."""
+    assert aws_names.violations("aws_iam_role", "name", "r" * 64) == []
+    assert "is 65 characters; AWS allows 1-64" in aws_names.violations("aws_iam_role", "name", "r" * 65)[0]
+    assert "is 65 characters; AWS allows 1-64" in aws_names.violations("aws_cloudwatch_event_rule", "name", "e" * 65)[0]
+    assert aws_names.violations("aws_lambda_function", "function_name", "f" * 65)  # 140 as an ARN, 64 as a name
+    assert aws_names.violations("aws_sfn_state_machine", "name", "a:b")  # logging needs [0-9A-Za-z_-]
+    assert aws_names.violations("aws_kms_alias", "name", "alias/aws/saga")
+    assert aws_names.violations("aws_dynamodb_table", "name", "ab")
+    assert "no AWS name rule is known" in aws_names.violations("aws_new_thing", "name", "x")[0]
 
 
 def test_the_key_policy_is_rendered_at_plan_time(plans: dict[str, dict[str, Any]]) -> None:
