@@ -125,16 +125,13 @@ def test_the_api_role_allows_exactly_what_the_code_calls_on_exactly_its_resource
             ("StringEquals", "kms:EncryptionContext:aws:dynamodb:tableName", tuple(sorted(TABLES.values()))),
         }
     )
-    own_environment = frozenset({("StringEquals", "kms:EncryptionContext:LambdaFunctionName", ("check-cognito-api",))})
     assert statements(policy) == {
         ("states:StartExecution", STATE_MACHINE, none),
         ("states:DescribeExecution", executions, none),
         ("states:GetExecutionHistory", executions, none),
         *(("dynamodb:GetItem", arn, none) for arn in table_arns),
-        ("kms:Decrypt", KEY, through_states),
-        ("kms:GenerateDataKey", KEY, through_states),
-        ("kms:Decrypt", KEY, through_dynamodb),
-        ("kms:Decrypt", KEY, own_environment),
+        ("kms:Decrypt", KEY, through_states),  # DescribeExecution, GetExecutionHistory; StartExecution needs none
+        ("kms:Decrypt", KEY, through_dynamodb),  # no statement for its environment: Lambda's grant decrypts it
         ("logs:CreateLogStream", log_streams, none),
         ("logs:PutLogEvents", log_streams, none),
         ("xray:PutTraceSegments", "*", none),
@@ -302,7 +299,8 @@ def test_the_key_lets_cloudwatch_logs_encrypt_every_planned_log_group(plans: dic
     """A log group whose name the key policy does not admit fails to create (or to receive logs)."""
     created = resources(plans["prod"])
     policy = json.loads(created["module.kms.aws_kms_key.this"]["policy"])
-    (logs,) = [s for s in policy["Statement"] if s.get("Principal", {}).get("Service") == f"logs.{REGION}.amazonaws.com"]
+    (logs,) = [s for s in policy["Statement"] if s["Sid"] == "CloudWatchLogsEncryptsOurLogGroups"]
+    assert logs["Principal"] == {"Service": f"logs.{REGION}.amazonaws.com"}
     patterns = logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
     groups = [after["name"] for address, after in created.items() if ".aws_cloudwatch_log_group." in address]
     assert "/aws/vendedlogs/apigateway/trip-saga-prod-bookings" in groups

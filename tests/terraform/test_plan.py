@@ -251,6 +251,21 @@ def test_the_name_rules_fail_what_aws_would_refuse() -> None:
     assert "no AWS name rule is known" in aws_names.violations("aws_new_thing", "name", "x")[0]
 
 
+def test_the_key_policy_admits_step_functions_log_delivery_exactly_as_aws_shows_it(plans: dict[str, dict[str, Any]]) -> None:
+    """ "you must allow delivery.logs.amazonaws.com to do kms:Decrypt action from your AWS KMS key policy",
+    and AWS's statement has no condition (encryption-at-rest.html): one log delivery does not send would
+    drop the execution logs without an error."""
+    key = resources(plans["prod"])["module.kms.aws_kms_key.this"]
+    statements = {statement["Sid"]: statement for statement in json.loads(key["policy"])["Statement"]}
+    assert statements["LogDeliveryReadsTheEncryptedStateMachine"] == {
+        "Sid": "LogDeliveryReadsTheEncryptedStateMachine",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": "*",
+        "Principal": {"Service": "delivery.logs.amazonaws.com"},
+    }
+
+
 def test_the_key_policy_is_rendered_at_plan_time(plans: dict[str, dict[str, Any]]) -> None:
     key = resources(plans["prod"])["module.kms.aws_kms_key.this"]
     assert '"AWS": "arn:aws:iam::123456789012:root"' in key["policy"]

@@ -93,6 +93,26 @@ def test_no_policy_has_a_wildcard_action(module: str, document: str, body: dict)
     assert [action for action in actions if "*" in action] == []
 
 
+# The encryption contexts AWS documents for the services that use the key here, which a condition may test.
+DOCUMENTED_ENCRYPTION_CONTEXT = {
+    "aws:dynamodb:tableName": "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html",
+    "aws:dynamodb:subscriberId": "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html",
+    "aws:states:stateMachineArn": "https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html",
+    "SourceArn": "https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html",  # its execution logs' data key
+    "aws:logs:arn": "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html",
+}
+
+
+@pytest.mark.parametrize(("module", "document", "body"), POLICY_DOCUMENTS, ids=lambda v: v if isinstance(v, str) else "")
+def test_a_policy_conditions_only_on_encryption_contexts_aws_documents(module: str, document: str, body: dict) -> None:
+    """A condition on a context the service never sends grants nothing (or denies every request): the
+    functions' old kms:EncryptionContext:LambdaFunctionName statement was one (Lambda decrypts a function's
+    environment through its own grant)."""
+    tested = [value for key, value in hcl.walk(body) if key == "variable" and str(value).startswith("kms:EncryptionContext:")]
+    unknown = [name for name in tested if name.removeprefix("kms:EncryptionContext:") not in DOCUMENTED_ENCRYPTION_CONTEXT]
+    assert unknown == [], f"{module}.{document}"
+
+
 def test_fault_injection_defaults_to_false() -> None:
     """Refused in production by a precondition, which test_plan.py checks through Terraform."""
     root = hcl.load(hcl.TERRAFORM)

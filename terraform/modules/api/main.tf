@@ -65,11 +65,12 @@ data "aws_iam_policy_document" "function" {
     }
   }
 
-  # StartExecution, DescribeExecution and GetExecutionHistory encrypt and decrypt the execution's
-  # input and history with the state machine's key, as the caller, through Step Functions.
+  # Step Functions' encryption page (https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html)
+  # lists what a caller needs on the key: DescribeExecution and GetExecutionHistory kms:Decrypt, StartExecution
+  # nothing; the context is aws:states:stateMachineArn.
   statement {
     sid       = "ExecutionKeyThroughStepFunctions"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    actions   = ["kms:Decrypt"]
     resources = [var.kms_key_arn]
 
     condition {
@@ -85,7 +86,8 @@ data "aws_iam_policy_document" "function" {
     }
   }
 
-  # GetItem decrypts with the tables' key, through DynamoDB, for these tables only.
+  # GetItem decrypts with the tables' key, through DynamoDB, for these tables only (encryption.usagenotes.html).
+  # No statement for the function's environment: Lambda decrypts it through its grant (modules/service).
   statement {
     sid       = "TableKeyThroughDynamoDb"
     actions   = ["kms:Decrypt"]
@@ -101,18 +103,6 @@ data "aws_iam_policy_document" "function" {
       test     = "StringEquals"
       variable = "kms:EncryptionContext:aws:dynamodb:tableName"
       values   = sort([for table in values(var.tables) : table.name])
-    }
-  }
-
-  statement {
-    sid       = "OwnEnvironmentOnly"
-    actions   = ["kms:Decrypt"]
-    resources = [var.kms_key_arn]
-
-    condition {
-      test     = "StringEquals"
-      variable = "kms:EncryptionContext:LambdaFunctionName"
-      values   = [local.function_name]
     }
   }
 

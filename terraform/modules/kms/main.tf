@@ -51,9 +51,13 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
+  # CloudWatch Logs (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html):
+  # the regional service principal, narrowed by the encryption context "kms:EncryptionContext:aws:logs:arn"
+  # (the log group's ARN), which CloudWatch Logs sends with every cryptographic request for a group.
+  # iam-lint:accept MISMATCHED_TYPE AWS's own example matches this String-typed key with ArnLike / ArnEquals (the page above).
   statement {
     sid       = "CloudWatchLogsEncryptsOurLogGroups"
-    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:DescribeKey"]
+    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey"]
     resources = ["*"]
 
     principals {
@@ -72,6 +76,25 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
+  # The same page lists kms:Describe* for the logs principal, under the same condition; but a DescribeKey
+  # request carries no encryption context (the Service Authorization Reference gives DescribeKey only
+  # kms:CallerAccount, kms:RequestAlias and kms:ViaService), so under it the grant would be void. It
+  # stands alone: key metadata, no cryptographic use.
+  statement {
+    sid       = "CloudWatchLogsDescribesTheKey"
+    actions   = ["kms:DescribeKey"]
+    resources = ["*"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${local.region}.amazonaws.com"]
+    }
+  }
+
+  # Step Functions' execution logs, delivered as vended logs: "you must allow delivery.logs.amazonaws.com
+  # to do kms:Decrypt action from your AWS KMS key policy", and AWS's example statement has no condition
+  # (https://docs.aws.amazon.com/step-functions/latest/dg/encryption-at-rest.html). A condition log
+  # delivery does not send (aws:SourceAccount, say) would drop the logs silently.
   statement {
     sid       = "LogDeliveryReadsTheEncryptedStateMachine"
     actions   = ["kms:Decrypt"]
@@ -81,14 +104,11 @@ data "aws_iam_policy_document" "key" {
       type        = "Service"
       identifiers = ["delivery.logs.amazonaws.com"]
     }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
   }
 
+  # CloudWatch alarms publish to the encrypted alert topic: the publisher needs kms:GenerateDataKey* and
+  # kms:Decrypt, and the page says to add aws:SourceAccount and aws:SourceArn
+  # (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html). Every alarm here is "<prefix>-...".
   statement {
     sid       = "CloudWatchAlarmsPublishToTheEncryptedTopic"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
@@ -103,6 +123,12 @@ data "aws_iam_policy_document" "key" {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name_prefix}-*"]
     }
   }
 }

@@ -70,9 +70,16 @@ data "aws_iam_policy_document" "function" {
     resources = [aws_dynamodb_table.this.arn]
   }
 
+  # DynamoDB decrypts its table key with the caller's permission when the caller accesses the table
+  # ("The user is the principal in your AWS account who is accessing the table"; the encryption context is
+  # aws:dynamodb:tableName and aws:dynamodb:subscriberId: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html).
+  # No statement for the function's environment: Lambda decrypts it through the grant it creates on the
+  # key with the deployer's permission ("Lambda uses your permissions to create a grant on the key":
+  # https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html). The execution
+  # role itself needs kms:Decrypt only for the console's client-side encryption helpers, unused here.
   statement {
-    sid       = "TableKeyThroughDynamoDb"
-    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
+    sid       = "OwnTableKeyThroughDynamoDb"
+    actions   = ["kms:Decrypt"]
     resources = [var.kms_key_arn]
 
     condition {
@@ -80,17 +87,11 @@ data "aws_iam_policy_document" "function" {
       variable = "kms:ViaService"
       values   = ["dynamodb.${data.aws_region.current.region}.amazonaws.com"]
     }
-  }
-
-  statement {
-    sid       = "OwnEnvironmentOnly"
-    actions   = ["kms:Decrypt"]
-    resources = [var.kms_key_arn]
 
     condition {
       test     = "StringEquals"
-      variable = "kms:EncryptionContext:LambdaFunctionName"
-      values   = [local.function_names[each.key]]
+      variable = "kms:EncryptionContext:aws:dynamodb:tableName"
+      values   = [aws_dynamodb_table.this.name]
     }
   }
 

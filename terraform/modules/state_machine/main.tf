@@ -107,8 +107,9 @@ data "aws_iam_policy_document" "this" {
     actions   = ["kms:GenerateDataKey"]
     resources = [var.kms_key_arn]
 
+    # The context's value is this literal wildcard ARN, as the page's example shows it (StringEquals).
     condition {
-      test     = "ArnLike"
+      test     = "StringEquals"
       variable = "kms:EncryptionContext:SourceArn"
       values   = ["arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:*"]
     }
