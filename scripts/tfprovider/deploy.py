@@ -38,6 +38,7 @@ class Deployment:
     workspace: str = "local"
     region: str = "us-east-1"
     variables: dict[str, Any] = field(default_factory=dict)
+    var_file: str | None = None  # e.g. environments/dev.tfvars, under the configuration
     execute_api_url: str | None = None  # the gateway serving the HTTP APIs, if not execute-api
     s3_bucket: str | None = None  # state in this bucket of the endpoint's S3 (backend.tf's s3 backend), not a local backend
     s3_key: str = "trip-booking-saga/terraform.tfstate"
@@ -101,7 +102,8 @@ class Deployment:
 
     def var_arguments(self, variables: dict[str, Any] | None = None) -> list[str]:
         merged = {"region": self.region, **self.variables, **(variables or {})}
-        return [f"-var={name}={json.dumps(value) if not isinstance(value, str) else value}" for name, value in merged.items()]
+        files = [f"-var-file={self.var_file}"] if self.var_file else []
+        return files + [f"-var={name}={json.dumps(value) if not isinstance(value, str) else value}" for name, value in merged.items()]
 
     def init(self) -> None:
         env = self.environment()

@@ -54,7 +54,7 @@ data "aws_iam_policy_document" "key" {
   # CloudWatch Logs (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html):
   # the regional service principal, narrowed by the encryption context "kms:EncryptionContext:aws:logs:arn"
   # (the log group's ARN), which CloudWatch Logs sends with every cryptographic request for a group.
-  # iam-lint:accept MISMATCHED_TYPE AWS's own example matches this String-typed key with ArnLike / ArnEquals (the page above).
+  # iam-lint:accept MISMATCHED_TYPE AWS's own example matches this String-typed key with ArnLike and ArnEquals (encrypt-log-data-kms.html).
   statement {
     sid       = "CloudWatchLogsEncryptsOurLogGroups"
     actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey"]
