@@ -24,6 +24,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +60,7 @@ class Result:
 
 def _write(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Atomically: a launcher or schema being rewritten is never seen half-written."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # deployments run side by side
     temporary.write_bytes(data)
     temporary.chmod(mode)
     temporary.replace(path)

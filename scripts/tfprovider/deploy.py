@@ -39,6 +39,7 @@ class Deployment:
     region: str = "us-east-1"
     variables: dict[str, Any] = field(default_factory=dict)
     var_file: str | None = None  # e.g. environments/dev.tfvars, under the configuration
+    root: str = ""  # the root module to apply, under terraform/: "" (the saga) or "bootstrap"
     execute_api_url: str | None = None  # the gateway serving the HTTP APIs, if not execute-api
     s3_bucket: str | None = None  # state in this bucket of the endpoint's S3 (backend.tf's s3 backend), not a local backend
     s3_key: str = "trip-booking-saga/terraform.tfstate"
@@ -47,7 +48,7 @@ class Deployment:
 
     @property
     def configuration(self) -> Path:
-        return self.directory / "terraform"
+        return self.directory / "terraform" / self.root if self.root else self.directory / "terraform"
 
     def environment(self) -> dict[str, str]:
         if not self._environment:
@@ -68,7 +69,7 @@ class Deployment:
         """A fresh copy of the configuration (what was there, state included, is gone): with a local
         backend, or with ``s3_bucket`` backend.tf's own S3 backend, configured for the endpoint as
         backend.hcl.example is for AWS (native locking: ``use_lockfile``)."""
-        configuration = check.lay_out(self.directory, source=source)
+        configuration = check.lay_out(self.directory, source=source) / self.root
         if self.s3_bucket is None:
             (configuration / check.BACKEND_OVERRIDE).write_text(
                 "# Written by the local workspace into its copy of the configuration: the state stays beside it, under build/.\n"

@@ -222,6 +222,16 @@ def test_every_environment_plans_at_the_longest_names_the_inputs_accept_within_a
     assert {kind for kind, _, _ in names.values()} >= {"aws_iam_role", "aws_lambda_function", "aws_sfn_state_machine"}
 
 
+def test_the_bootstrap_plans_at_the_longest_project_within_aws_s_name_rules(ready: None, configuration: Path) -> None:
+    terraform = check.terraform_for(configuration / "bootstrap")
+    terraform.use_local_backend()
+    plan = terraform.plan("default", f"project={LONGEST_PROJECT}", "github_repository=example/trip-booking-saga", var_file=False)
+    names = planned_names(plan)
+    assert names["aws_s3_bucket.state.bucket"][2] == f"{LONGEST_PROJECT}-tfstate-123456789012"
+    problems = [problem for kind, attribute, value in names.values() for problem in aws_names.violations(kind, attribute, value)]
+    assert problems == []
+
+
 @pytest.mark.parametrize(
     ("variables", "workspace", "message"),
     [

@@ -74,6 +74,14 @@ def test_each_kind_of_document_is_held_to_its_own_shape() -> None:
     assert "MALFORMED" in issues(no_principal, "key")  # a key policy names who may use the key
 
 
+def test_a_trust_policy_may_federate_an_accounts_iam_oidc_provider() -> None:
+    """AWS's GitHub example: the Federated principal is the account's oidc-provider ARN (parliament knows only SAML ones)."""
+    github = f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+    trust = {"Effect": "Allow", "Principal": {"Federated": github}, "Action": "sts:AssumeRoleWithWebIdentity"}
+    assert issues(trust, "trust") == set()
+    assert issues({**trust, "Principal": {"Federated": "login.example.com"}}, "trust") == {"UNKNOWN_FEDERATION_SOURCE"}
+
+
 def test_an_acceptance_beside_its_statement_explains_its_finding_and_one_nothing_needs_is_reported(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(
         'data "aws_iam_policy_document" "key" {\n'

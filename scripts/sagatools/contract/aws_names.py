@@ -97,6 +97,11 @@ RULES: dict[tuple[str, str], tuple[Model | Documented, ...]] = {
         Documented("https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html", pattern=r"alias/(?!aws/)[a-zA-Z0-9/_-]+"),
     ),
     ("aws_kms_key", "description"): (Model("kms", "CreateKey", "Description"),),
+    ("aws_s3_bucket", "bucket"): (
+        # "between 3 (min) and 63 (max) characters long ... only lowercase letters, numbers, dots (.), and
+        # hyphens (-) ... must begin and end with a letter or number"
+        Documented("https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html", 63, 3, r"[a-z0-9][a-z0-9.-]*[a-z0-9]"),
+    ),
     ("aws_cognito_user_pool", "name"): (Model("cognito-idp", "CreateUserPool", "PoolName"),),
     ("aws_cognito_user_pool_client", "name"): (Model("cognito-idp", "CreateUserPoolClient", "ClientName"),),
     # API Gateway's HTTP API names and descriptions are plain strings in its API model and reference

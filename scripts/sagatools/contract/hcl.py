@@ -65,7 +65,8 @@ def load(path: Path) -> Module:
 
 
 def modules() -> list[Path]:
-    return [TERRAFORM, *sorted(p for p in (TERRAFORM / "modules").iterdir() if p.is_dir())]
+    """The root module, its modules, and the account's bootstrap (a root module of its own)."""
+    return [TERRAFORM, *sorted(p for p in (TERRAFORM / "modules").iterdir() if p.is_dir()), TERRAFORM / "bootstrap"]
 
 
 def walk(value: Any) -> Any:

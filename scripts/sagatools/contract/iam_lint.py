@@ -51,6 +51,10 @@ NOT_APPLICABLE: dict[str, set[tuple[str, str | None]]] = {
     "trust": {("MALFORMED", "Statement contains neither Resource nor NotResource")},
     "key": {("RESOURCE_STAR", None)},
 }
+# parliament knows SAML providers and a few web identity hosts as federation sources, not an account's
+# IAM OIDC provider, the Federated principal of AWS's own GitHub example
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_create_for-idp_oidc.html).
+OIDC_PROVIDER = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:oidc-provider/[a-z0-9.-]+(/[\w./-]*)?$")
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,8 @@ def lint_statement(statement: dict[str, Any], kind: str) -> list[tuple[str, str]
         excused = NOT_APPLICABLE.get(kind, set())
         if (finding.issue, None) in excused or (finding.issue, detail) in excused:
             continue
+        if finding.issue == "UNKNOWN_FEDERATION_SOURCE" and OIDC_PROVIDER.match(detail):
+            continue
         found.append((finding.issue, detail))
     has_principal = "Principal" in statement or "NotPrincipal" in statement
     if kind == "identity" and has_principal:
@@ -189,28 +195,33 @@ def lint_document(document: str | dict[str, Any], kind: str, resource: str) -> l
     return findings
 
 
-def policies(state: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
-    """(address, module call path, kind, document) of every policy in `terraform show -json` of a state."""
+def managed_resources(state: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+    """(resource, module call path) of every managed resource in `terraform show -json` of a state."""
 
-    def walk(module: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
+    def walk(module: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
         for resource in module.get("resources", []):
-            if resource.get("mode") != "managed":
-                continue
-            for (kind_type, attribute), kind in POLICY_ATTRIBUTES.items():
-                document = resource.get("values", {}).get(attribute)
-                if resource["type"] == kind_type and isinstance(document, str) and document:
-                    yield resource["address"], module.get("address", ""), kind, document
+            if resource.get("mode") == "managed":
+                yield resource, module.get("address", "")
         for child in module.get("child_modules", []):
             yield from walk(child)
 
     yield from walk(state.get("values", {}).get("root_module", {}))
 
 
-def acceptances(root: Path) -> dict[tuple[Path, str], dict[str, Acceptance]]:
+def policies(state: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
+    """(address, module call path, kind, document) of every policy in `terraform show -json` of a state."""
+    for resource, module in managed_resources(state):
+        for (kind_type, attribute), kind in POLICY_ATTRIBUTES.items():
+            document = resource.get("values", {}).get(attribute)
+            if resource["type"] == kind_type and isinstance(document, str) and document:
+                yield resource["address"], module, kind, document
+
+
+def acceptances(*directories: Path) -> dict[tuple[Path, str], dict[str, Acceptance]]:
     """(module directory, sid) -> accepted issue -> its acceptance, from `# iam-lint:accept` comments
-    in the comment lines just above a statement block, or inside it."""
+    in the comment lines just above a statement block, or inside it, in these modules' .tf files."""
     found: dict[tuple[Path, str], dict[str, Acceptance]] = {}
-    for path in sorted(root.rglob("*.tf")):
+    for path in sorted(path for directory in directories for path in directory.glob("*.tf")):
         lines = path.read_text().splitlines()
         for start, line in enumerate(lines):
             if not STATEMENT.match(line):
@@ -262,7 +273,7 @@ def lint_state(state: dict[str, Any], configuration: Path) -> Report:
     """Lint every policy of an applied configuration (its `terraform show -json`), with the acceptances
     written beside the statements in `configuration` (the .tf files)."""
     directories = module_directories(configuration, state)
-    accepted_by_statement = acceptances(configuration)
+    accepted_by_statement = acceptances(*directories.values())
     findings, unexplained, accepted, used = [], [], [], set()
     for address, module, kind, document in policies(state):
         call = re.sub(r"\[[^]]*\]", "", module.removeprefix("module.")).split(".module.")[0]
