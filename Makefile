@@ -94,10 +94,12 @@ fmt: $(NODE_STAMP) ## format the Terraform in place
 docs: $(STAMP) ## regenerate the Terraform module READMEs' inputs and outputs
 	$(PY) scripts/tfdocs.py
 
-lint: $(STAMP) ## ruff and mypy
+lint: $(STAMP) ## ruff, mypy, and the GitHub Actions workflow (actionlint, zizmor)
 	$(VENV)/bin/ruff check lambdas scripts tests
 	$(VENV)/bin/ruff format --check lambdas scripts tests
 	$(VENV)/bin/mypy
+	$(VENV)/bin/actionlint -shellcheck= -pyflakes= .github/workflows/*.yml
+	$(VENV)/bin/zizmor --offline --persona=auditor --quiet .github/workflows
 
 lock: $(STAMP) $(CHECKOV_STAMP) ## re-pin scripts/requirements/*.lock from the current environments
 	{ echo "# The whole development environment, pinned (direct pins: lambdas/requirements.txt, scripts/requirements/dev.txt). Regenerate with: make lock"; \
