@@ -40,10 +40,14 @@ locals {
       description = "Create, update and delete ${var.project}'s tables, keys, topics, log groups, alarms, HTTP APIs and user pools."
       document    = data.aws_iam_policy_document.data.json
     }
+    operate = {
+      description = "Operate ${var.project}'s workspaces as the integration suite and the runbook do: start, read and stop bookings, invoke functions, read and seed tables, sign in test customers."
+      document    = data.aws_iam_policy_document.operate.json
+    }
   }
   role_policies = {
     plan   = ["read"]
-    deploy = ["read", "state", "compute", "data"]
+    deploy = ["read", "state", "compute", "data", "operate"]
   }
 }
 
@@ -460,6 +464,66 @@ data "aws_iam_policy_document" "data" {
       "cognito-idp:UpdateUserPool", "cognito-idp:DeleteUserPool", "cognito-idp:SetUserPoolMfaConfig", "cognito-idp:CreateUserPoolClient",
       "cognito-idp:UpdateUserPoolClient", "cognito-idp:DeleteUserPoolClient", "cognito-idp:TagResource", "cognito-idp:UntagResource",
     ]
+    resources = ["${local.arn}:cognito-idp:${local.in_region}:userpool/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Project"
+      values   = [var.project]
+    }
+  }
+}
+
+# The deploy job runs the integration suite against the workspace it applied (make integration
+# WORKSPACE=...): what the suite and the runbook's tools call, and nothing that changes the infrastructure.
+data "aws_iam_policy_document" "operate" {
+  statement {
+    sid       = "RunBookings"
+    actions   = ["states:StartExecution", "states:ListExecutions"]
+    resources = ["${local.arn}:states:${local.in_region}:stateMachine:${local.named}"]
+  }
+
+  statement {
+    sid       = "FollowAndStopBookings"
+    actions   = ["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution", "states:RedriveExecution"]
+    resources = ["${local.arn}:states:${local.in_region}:execution:${local.named}:*"]
+  }
+
+  statement {
+    sid       = "InvokeFunctions"
+    actions   = ["lambda:InvokeFunction"]
+    resources = ["${local.arn}:lambda:${local.in_region}:function:${local.named}"]
+  }
+
+  statement {
+    sid       = "ReadAndSeedTables"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan"]
+    resources = ["${local.arn}:dynamodb:${local.in_region}:table/${local.named}"]
+  }
+
+  # Tables and execution histories are encrypted with the workspace's key; the services use it on the caller's behalf.
+  statement {
+    sid       = "TaggedKeysThroughTheServices"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [local.keys]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/Project"
+      values   = [var.project]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["dynamodb.${local.region}.amazonaws.com", "states.${local.region}.amazonaws.com"]
+    }
+  }
+
+  # scripts/token.py: a test customer, signed in with ADMIN_USER_PASSWORD_AUTH.
+  statement {
+    sid       = "SignInTestCustomers"
+    actions   = ["cognito-idp:AdminCreateUser", "cognito-idp:AdminSetUserPassword", "cognito-idp:AdminInitiateAuth", "cognito-idp:AdminGetUser"]
     resources = ["${local.arn}:cognito-idp:${local.in_region}:userpool/*"]
 
     condition {
