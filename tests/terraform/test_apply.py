@@ -291,13 +291,13 @@ def test_a_type_the_stand_in_does_not_apply_fails_the_plan_naming_it(tmp_path: P
     (tmp_path / "main.tf").write_text(
         'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n}\n'
         'provider "aws" {\n  region = "us-east-1"\n}\n'
-        'resource "aws_s3_bucket" "this" {\n  bucket = "not-implemented"\n}\n'
+        'resource "aws_sqs_queue" "this" {\n  name = "not-implemented"\n}\n'
     )
     terraform = check.terraform_for(tmp_path)
     terraform.run("init", "init", "-input=false", "-no-color")
     with pytest.raises(check.CheckFailed) as failed:
         terraform.run("plan", "plan", "-input=false", "-no-color", "-lock=false")
-    assert "does not implement aws_s3_bucket" in failed.value.output
+    assert "does not implement aws_sqs_queue" in failed.value.output
 
 
 def test_terraform_failures_carry_terraform_s_output(tmp_path: Path) -> None:
