@@ -150,6 +150,11 @@ def _compare(base: str, policy_value: str, value: str) -> bool:
     raise NotModelled(f"the condition operator {base} is not modelled")
 
 
+OPERATORS = {
+    *("StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike"),
+    *("ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike", "Bool", "Null"),
+    *("NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals"),
+}
 NEGATED = {"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike", "NumericNotEquals"}
 
 
@@ -160,6 +165,8 @@ def condition_holds(operator: str, key: str, policy_values: Any, context: Mappin
     qualifier, _, base = operator.rpartition(":")
     if_exists = base.endswith("IfExists")
     base = base.removesuffix("IfExists")
+    if base not in OPERATORS or qualifier not in ("", "ForAnyValue", "ForAllValues"):
+        raise NotModelled(f"the condition operator {operator} is not modelled")
     if base == "Null":
         return (given is None) == (wanted[0].lower() == "true")
     if given is None:
