@@ -30,7 +30,8 @@ import os, time
 def ok(event, context):
     return {"pid": os.getpid(), "event": event, "function": context.function_name,
             "remaining_ms": context.get_remaining_time_in_millis(), "table": os.environ.get("TABLE_NAME"),
-            "endpoint": os.environ.get("AWS_ENDPOINT_URL")}
+            "endpoint": os.environ.get("AWS_ENDPOINT_URL"), "access_key": os.environ.get("AWS_ACCESS_KEY_ID"),
+            "caller": __import__("boto3").client("sts").get_caller_identity()["Arn"]}
 
 def fails(event, context):
     raise KeyError("no such seat")
@@ -57,7 +58,12 @@ def lambda_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     assert endpoint.startswith("http://127.0.0.1:")
     session = boto3.Session(region_name="us-east-1", **workspaces.LOCAL_CREDENTIALS)
     client = session.client("lambda", endpoint_url=endpoint)
-    role = session.client("iam", endpoint_url=endpoint).create_role(RoleName="runtime-test", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    trust = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    iam = session.client("iam", endpoint_url=endpoint)
+    role = iam.create_role(RoleName="runtime-test", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    untrusted = iam.create_role(RoleName="runtime-test-untrusted", AssumeRolePolicyDocument=json.dumps({"Statement": []}))["Role"]["Arn"]
+    with pytest.raises(client.exceptions.InvalidParameterValueException, match="cannot be assumed by Lambda"):
+        client.create_function(FunctionName="untrusted", Runtime="python3.12", Role=untrusted, Handler="fn.ok", Code={"ZipFile": b"x"})
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as code:
         code.writestr("fn.py", HANDLERS)
@@ -97,6 +103,8 @@ def test_handler_runs_with_its_environment_and_stays_warm(lambda_client: Any) ->
     assert first["event"] == {"seat": "12A"} and first["function"] == "ok" and first["table"] == "seats"
     assert 0 < first["remaining_ms"] <= 2000
     assert first["endpoint"].startswith("http://127.0.0.1:")  # the function's own AWS calls come back here
+    # ... signed with its role's temporary credentials, as Lambda hands them to a function
+    assert first["access_key"].startswith("ASIA") and first["caller"] == "arn:aws:sts::123456789012:assumed-role/runtime-test/ok"
     assert second["pid"] == first["pid"]  # a warm execution environment
 
 

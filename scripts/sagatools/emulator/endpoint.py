@@ -36,14 +36,23 @@ from werkzeug.serving import make_server
 
 from sagatools.contract import catalog
 from sagatools.emulator import moto_fidelity
+from sagatools.emulator.authorizer import Authorizer
 from sagatools.emulator.aws_faults import FaultPlan, error_response
 from sagatools.emulator.http_api import HttpApiGateway
+from sagatools.emulator.iam_enforcement import (
+    AuthorizingMiddleware,
+    function_logs_allowed,
+    gateway_may_invoke,
+    install_state_machine_identity,
+    lambda_identity,
+)
 from sagatools.emulator.lambda_service import FunctionConfig, InvokeResult, LocalLambdaService, LogEvent
 from sagatools.processes import alive
 from trip_saga.aws import CLIENT_CONFIG
 from trip_saga.steps import STEPS
 
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
+USAGE_LOG = "iam-usage.jsonl"  # in the state directory: every request of a role, as judged
 CREDENTIAL_REGION = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
 
 StartResponse = Callable[..., Any]
@@ -70,6 +79,8 @@ def function_config(region: str, name_or_arn: str) -> FunctionConfig:
         code=function.code_bytes,
         layers=tuple(layers),
         concurrency=function.reserved_concurrency or 10,
+        role=function.role,
+        kms_key_arn=function.kms_key_arn or None,
     )
 
 
@@ -165,6 +176,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-port", type=int, default=0, help="the HTTP APIs' port; 0: any free port")
     parser.add_argument("--ttl", type=float, default=4 * 3600, help="stop after this many seconds")
     parser.add_argument("--parent-pid", type=int, help="stop when this process exits")
+    parser.add_argument(
+        "--iam",
+        choices=["on", "off"],
+        default="on",
+        help="authorize every request as AWS does (default); off: all are the administrator",
+    )
     args = parser.parse_args(argv)
 
     logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
@@ -173,30 +190,42 @@ def main(argv: list[str] | None = None) -> int:
     moto_fidelity.install(conflicts=True)  # DynamoDB's isolation and conflicts; Step Functions' input limit
     args.state_dir.mkdir(parents=True, exist_ok=True)
 
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    # Every call judged by the policies Terraform deployed, each caller as its own role (iam_enforcement).
+    authorizer = Authorizer(region, usage_log=args.state_dir / USAGE_LOG) if args.iam == "on" else None
+    if authorizer is not None:
+        install_state_machine_identity(authorizer)
+
     # Bind first: the port must be known before anything (workers, the interpreter) calls back.
     holder: dict[str, Any] = {}
-    app = LambdaInvokeMiddleware(DomainDispatcherApplication(create_backend_app), service=None)  # type: ignore[arg-type]
+    invocations = LambdaInvokeMiddleware(DomainDispatcherApplication(create_backend_app), service=None)  # type: ignore[arg-type]
+    app = AuthorizingMiddleware(invocations, authorizer) if authorizer is not None else invocations
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     port = server.server_address[1]
     endpoint = f"http://127.0.0.1:{port}"
     os.environ["MOTO_PORT"] = str(port)  # where the interpreter sends its own lambda:invoke calls
-    app.service = LocalLambdaService(
+
+    def log_sink(config: FunctionConfig, stream: str, events: list[LogEvent]) -> None:
+        if authorizer is None or function_logs_allowed(authorizer, config, stream):
+            put_function_logs(config, stream, events)
+
+    invocations.service = LocalLambdaService(
         state_dir=args.state_dir,
         runtime_dir=args.runtime_dir.resolve(),
         runtime_env={
             "AWS_ENDPOINT_URL": endpoint,
+            # Without enforcement, the administrator's; with it, each environment gets its role's.
             "AWS_ACCESS_KEY_ID": "local",
             "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_SESSION_TOKEN": "local",
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here
         },
-        log_sink=put_function_logs,
+        log_sink=log_sink,
+        identity=lambda_identity(authorizer) if authorizer is not None else None,
     )
 
-    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
-
     def invoke(function_arn: str, event: bytes) -> InvokeResult:
-        return app.service.invoke(function_config(region, function_arn), event)
+        return invocations.service.invoke(function_config(region, function_arn), event)
 
     def function_policy(function_arn: str) -> str | None:
         try:
@@ -205,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
             return None
         return policy
 
-    gateway = HttpApiGateway(invoke, region=region, function_policy=function_policy)
+    may_invoke = gateway_may_invoke(authorizer, region) if authorizer is not None else None
+    gateway = HttpApiGateway(invoke, region=region, function_policy=function_policy, may_invoke=may_invoke)
     api_server = make_server("127.0.0.1", args.api_port, gateway, threaded=True)
     api_port = api_server.server_address[1]
     threading.Thread(target=api_server.serve_forever, name="http-api", daemon=True).start()
@@ -236,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         server.serve_forever()
     finally:
-        app.service.close()
+        invocations.service.close()
         ready.unlink(missing_ok=True)
         print(f"workspace stopped: {holder.get('stopping', 'server ended')}", flush=True)
     return 0

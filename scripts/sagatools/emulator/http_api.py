@@ -184,10 +184,20 @@ def function_allows(policy: str | None, source_arn: str) -> bool:
 class HttpApiGateway:
     """A WSGI app serving the HTTP APIs of one region's apigatewayv2 backend."""
 
-    def __init__(self, invoke: Invoke, *, region: str, function_policy: Callable[[str], str | None]) -> None:
+    def __init__(
+        self,
+        invoke: Invoke,
+        *,
+        region: str,
+        function_policy: Callable[[str], str | None],
+        may_invoke: Callable[[str, str], str | None] | None = None,
+    ) -> None:
+        """`may_invoke(function ARN, source ARN)`: why API Gateway may not invoke it (the endpoint's
+        authorizer), or None; without it, the function's resource policy is read here."""
         self.invoke = invoke
         self.region = region
         self.function_policy = function_policy
+        self.may_invoke = may_invoke
         self.buckets: dict[tuple[str, str], TokenBucket] = {}
         self.buckets_lock = threading.Lock()
 
@@ -347,8 +357,13 @@ class HttpApiGateway:
             raise Refused(500, "Internal Server Error")
         function_arn = function.group(1)
         source_arn = f"arn:aws:execute-api:{self.region}:{DEFAULT_ACCOUNT_ID}:{api.api_id}/$default/{method}{path}"
-        if not function_allows(self.function_policy(function_arn), source_arn):
-            log.warning("%s may not be invoked by API %s (no lambda permission matches %s)", function_arn, api.api_id, source_arn)
+        refusal = self.may_invoke(function_arn, source_arn) if self.may_invoke else None
+        if self.may_invoke is None and not function_allows(self.function_policy(function_arn), source_arn):
+            refusal = f"no lambda permission matches {source_arn}"
+        if refusal:
+            # $context.integrationErrorMessage: "The IAM role configured on the integration or API Gateway doesn't
+            # have permissions to call the integration." (http-api-troubleshooting-lambda.html)
+            log.warning("API %s may not invoke %s: %s", api.api_id, function_arn, refusal)
             raise Refused(500, "Internal Server Error")
         result = self.invoke(function_arn, json.dumps(event).encode())
         if result.status == 429:

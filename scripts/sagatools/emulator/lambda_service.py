@@ -62,6 +62,8 @@ class FunctionConfig:
     code: bytes
     layers: tuple[bytes, ...]
     concurrency: int = DEFAULT_CONCURRENCY
+    role: str = ""  # the execution role, whose credentials the environment gets (Identity)
+    kms_key_arn: str | None = None  # the key its environment is encrypted with, if a customer managed one
 
     @property
     def revision(self) -> str:
@@ -87,6 +89,19 @@ class InvokeResult:
 
 class Throttled(Exception):
     pass
+
+
+class InvokeRefused(Exception):
+    """An environment that cannot start (its role cannot be assumed, its environment not decrypted): Lambda's error."""
+
+    def __init__(self, result: InvokeResult) -> None:
+        super().__init__(result.body.decode(errors="replace"))
+        self.result = result
+
+
+# What an execution environment runs as: its role's credentials as environment variables (or raises InvokeRefused).
+Identity = Callable[["FunctionConfig"], dict[str, str]]
+ENVIRONMENT_LIFETIME_SECONDS = 3000  # replaced before its role's session (an hour) expires
 
 
 @dataclass
@@ -134,6 +149,7 @@ def _unpack(archive: bytes, directory: Path) -> Path:
 
 class ExecutionEnvironment:
     def __init__(self, config: FunctionConfig, *, state_dir: Path, runtime_dir: Path, runtime_env: dict[str, str]) -> None:
+        self.started_at = time.monotonic()
         self.config = config
         self.init_error: bytes | None = None
         self.log_stream = _log_stream_name()
@@ -186,6 +202,11 @@ class ExecutionEnvironment:
     @property
     def alive(self) -> bool:
         return self._process.poll() is None
+
+    @property
+    def fresh(self) -> bool:
+        """Still within its credentials' lifetime: an older one is replaced, as Lambda recycles environments."""
+        return time.monotonic() - self.started_at < ENVIRONMENT_LIFETIME_SECONDS
 
     def invoke(self, event: bytes, request_id: str | None = None) -> Invoked:
         invocation = _Invocation(request_id or str(uuid.uuid4()), event)
@@ -349,7 +370,7 @@ class _Pool:
         with self._lock:
             while self._idle:
                 environment = self._idle.pop()
-                if environment.alive:
+                if environment.alive and environment.fresh:
                     self._busy += 1
                     return environment
                 environment.close()
@@ -383,7 +404,16 @@ class _Pool:
 
 
 class LocalLambdaService:
-    def __init__(self, *, state_dir: Path, runtime_dir: Path, runtime_env: dict[str, str], log_sink: LogSink | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        state_dir: Path,
+        runtime_dir: Path,
+        runtime_env: dict[str, str],
+        log_sink: LogSink | None = None,
+        identity: Identity | None = None,
+    ) -> None:
+        self.identity = identity
         self.state_dir = state_dir
         self.runtime_dir = runtime_dir
         self.runtime_env = runtime_env
@@ -401,7 +431,9 @@ class LocalLambdaService:
             return pool
 
     def _new_environment(self, config: FunctionConfig) -> ExecutionEnvironment:
-        return ExecutionEnvironment(config, state_dir=self.state_dir, runtime_dir=self.runtime_dir, runtime_env=self.runtime_env)
+        credentials = self.identity(config) if self.identity else {}
+        runtime_env = {**self.runtime_env, **credentials}
+        return ExecutionEnvironment(config, state_dir=self.state_dir, runtime_dir=self.runtime_dir, runtime_env=runtime_env)
 
     def invoke(self, config: FunctionConfig, event: bytes) -> InvokeResult:
         request_id = str(uuid.uuid4())
@@ -409,6 +441,8 @@ class LocalLambdaService:
         pool = self._pool(config)
         try:
             environment = pool.acquire()
+        except InvokeRefused as refused:
+            return InvokeResult(refused.result.status, {**headers, **refused.result.headers}, refused.result.body)
         except Throttled:
             body = {"Reason": "ReservedFunctionConcurrentInvocationLimitExceeded", "Type": "User", "message": "Rate Exceeded."}
             return InvokeResult(429, {**headers, "x-amzn-ErrorType": "TooManyRequestsException"}, json.dumps(body).encode())

@@ -29,14 +29,22 @@ LAMBDA_ARTIFACTS = ROOT / "build" / "lambda"
 LOCAL_ARTIFACTS = ROOT / "build" / "local"
 REGION = "us-east-1"
 LOCAL_CONCURRENCY = 10  # reserved concurrency of each function here: the local Lambda service's worker processes
+IAM_ENV = "SAGA_IAM"  # "off": the endpoint authorizes nothing (everyone the administrator), for a quick look
 PORTS_FILE = "ports.json"  # in the state directory: the last start's ports, which the next `up` reuses if free
 
 
 def start(
-    *, state_dir: Path = STATE_DIR, ttl: float = 4 * 3600, port: int = 0, api_port: int = 0, parent_pid: int | None = None
+    *,
+    state_dir: Path = STATE_DIR,
+    ttl: float = 4 * 3600,
+    port: int = 0,
+    api_port: int = 0,
+    parent_pid: int | None = None,
+    source: Path = ROOT,
 ) -> Workspace:
     """Start the endpoint in the background, `terraform apply` the root module to it, write its outputs.
-    Ports 0: any free ones. The ports it got are remembered in <state_dir>/ports.json (see `stable_ports`)."""
+    Ports 0: any free ones. The ports it got are remembered in <state_dir>/ports.json (see `stable_ports`).
+    `source`: where terraform/ (and what it reads) comes from: the repository, or a copy of it to try out."""
     if endpoint_pid(state_dir):
         raise WorkspaceError(f"a local workspace is already running ({state_dir}); `make local-down` stops it")
     if shutil.which("terraform") is None:
@@ -46,7 +54,7 @@ def start(
     endpoint_url = ready["endpoint_url"]
     try:
         deployment = terraform(state_dir, ready, artifacts)
-        deployment.lay_out()
+        deployment.lay_out(source)
         deployment.init()
         applied, seconds = deployment.apply()
         (state_dir / "terraform-apply.log").write_text(applied)
@@ -152,7 +160,7 @@ def start_endpoint(
         "--runtime-dir",
         str(LOCAL_ARTIFACTS / "runtime"),
     ]
-    command += ["--port", str(port), "--api-port", str(api_port), "--ttl", str(ttl)] + (
+    command += ["--port", str(port), "--api-port", str(api_port), "--ttl", str(ttl), "--iam", iam_enforcement()] + (
         ["--parent-pid", str(parent_pid)] if parent_pid else []
     )
     with (state_dir / "server.log").open("ab") as log:
@@ -168,6 +176,14 @@ def start_endpoint(
     ready: dict[str, Any] = json.loads((state_dir / "ready.json").read_text())
     (state_dir / PORTS_FILE).write_text(json.dumps({"port": ready["port"], "api_port": ready["api_port"]}) + "\n")
     return process, ready
+
+
+def iam_enforcement() -> str:
+    """Whether the endpoint authorizes requests as AWS does: on, unless SAGA_IAM=off."""
+    value = os.environ.get(IAM_ENV, "on")
+    if value not in ("on", "off"):
+        raise WorkspaceError(f"{IAM_ENV} must be on or off, not {value!r}")
+    return value
 
 
 def stop(*, state_dir: Path = STATE_DIR, timeout: float = 15) -> bool:
