@@ -56,6 +56,18 @@ def test_a_failure_runs_the_compensation_chain(saga: SagaClient, new_request: Re
     assert state(report.items) == FINAL[failing]
 
 
+@pytest.mark.usefixtures("faults_enabled")
+def test_a_charge_that_landed_before_its_step_timed_out_is_refunded(saga: SagaClient, new_request: Request) -> None:
+    """The payment is written, then the function outlives its timeout: the task fails, and the refund
+    closes the real charge (not a tombstone)."""
+    report = saga.run(new_request(payment="timeout"), timeout=300)
+
+    assert report.path == COMPENSATION_PATHS["payment"]
+    assert (report.status, report.error) == ("FAILED", "SagaFailed")
+    assert json.loads(report.cause or "{}")["Error"] == "Sandbox.Timedout"  # Lambda stopped the function
+    assert state(report.items) == {**FINAL["payment"], "payment": ("REFUNDED", False)}
+
+
 def test_an_invalid_request_is_rejected_and_writes_nothing(saga: SagaClient, new_request: Request) -> None:
     request = new_request()
     request["payment"]["currency"] = "DOGE"
@@ -142,3 +154,27 @@ def test_bookings_racing_for_the_last_seats_sell_each_seat_once(saga: SagaClient
 
     assert result.other == [] and result.capacity_violations == []
     assert (result.confirmed, result.sold_out) == (4, 12)
+
+
+@pytest.mark.usefixtures("faults_enabled")
+def test_a_compensation_that_never_succeeds_alerts_and_counts(saga: SagaClient, new_request: Request) -> None:
+    """The refund fails on every attempt: the other compensations still run, then the operators are
+    alerted (SNS, through its KMS key) and the CompensationFailed alarm's metric is put, as the role's
+    policies allow (compensation_max_attempts is 3 here and on dev: seconds, not minutes)."""
+    report = saga.run(new_request(payment="fail", refund="permanent"), timeout=600)
+
+    assert (report.status, report.error) == ("FAILED", "CompensationFailed"), report.cause
+    assert report.path == [
+        *COMPENSATION_PATHS["payment"][:4],
+        *("RefundPaymentUnfinished", "FinishCompensations", "CompensateRemaining", "CompensateRemaining"),
+        *("AlertOperator", "CountCompensationFailed", "CompensationFailed"),
+    ]
+    # The declined payment wrote nothing; the refund that never ran to completion left no tombstone either.
+    assert state(report.items) == {"flight": ("CANCELLED", False), "hotel": ("CANCELLED", False), "payment": None}
+    assert json.loads(report.cause or "{}")["unfinished"] == "RefundPayment"
+    succeeded = [
+        (event["taskSucceededEventDetails"]["resourceType"], event["taskSucceededEventDetails"]["resource"])
+        for event in saga.history(report.execution_arn)
+        if event["type"] == "TaskSucceeded"
+    ]
+    assert ("sns", "publish") in succeeded and ("aws-sdk:cloudwatch", "putMetricData") in succeeded, succeeded

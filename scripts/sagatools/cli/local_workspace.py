@@ -23,6 +23,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+from sagatools.cli import least_privilege
 from sagatools.client import workspaces
 from sagatools.client.race import RaceResult, run_race
 from sagatools.contract.paths import ROOT
@@ -30,6 +31,7 @@ from sagatools.emulator import local_workspace
 
 INTEGRATION_STATE = ROOT / "build" / "local-workspace-integration"
 RACE_STATE = ROOT / "build" / "local-workspace-race"
+INTEGRATION_VARIABLES = {"compensation_max_attempts": 3}  # as environments/dev.tfvars: CompensationFailed in seconds
 WARM_ENVIRONMENTS = 10  # per function: the local Lambda service's concurrency
 
 
@@ -97,11 +99,16 @@ def integration(args: argparse.Namespace) -> int:
         return subprocess.run(command, cwd=ROOT, env=environment, check=False).returncode
     environment["SAGA_WORKSPACE_STATE"] = str(INTEGRATION_STATE)
     local_workspace.stop(state_dir=INTEGRATION_STATE)  # a leftover from an interrupted run
-    local_workspace.start(state_dir=INTEGRATION_STATE, ttl=1800, parent_pid=os.getpid())
+    local_workspace.start(state_dir=INTEGRATION_STATE, ttl=1800, parent_pid=os.getpid(), variables=INTEGRATION_VARIABLES)
     try:
-        return subprocess.run(command, cwd=ROOT, env=environment, check=False).returncode
+        suite = subprocess.run(command, cwd=ROOT, env=environment, check=False).returncode
     finally:
         local_workspace.stop(state_dir=INTEGRATION_STATE)
+    if local_workspace.iam_enforcement() == "off" or args.pytest_args:
+        return suite  # nothing judged, or not the whole suite: no measure of least privilege
+    print("\nLeast privilege: what each role was granted, against what the suite used (build/least-privilege.md)")
+    measured = least_privilege.print_report(least_privilege.report_for([INTEGRATION_STATE]), ROOT / "build" / "least-privilege.md")
+    return suite or measured
 
 
 def race(args: argparse.Namespace) -> int:

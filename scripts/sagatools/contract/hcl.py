@@ -78,3 +78,34 @@ def walk(value: Any) -> Any:
     elif isinstance(value, list):
         for inner in value:
             yield from walk(inner)
+
+
+STATEMENT = re.compile(r"^\s*statement\s*\{")
+SID = re.compile(r'^\s*sid\s*=\s*"([^"]+)"')
+
+
+def statement_comments(*directories: Path) -> dict[tuple[Path, str], list[str]]:
+    """(module directory, sid) -> the `#` comment lines just above a policy document's statement block
+    and inside it, in these modules' .tf files: where a statement's annotations are written."""
+    found: dict[tuple[Path, str], list[str]] = {}
+    for path in sorted(path for directory in directories for path in directory.glob("*.tf")):
+        lines = path.read_text().splitlines()
+        for start, line in enumerate(lines):
+            if not STATEMENT.match(line):
+                continue
+            above = []
+            for previous in reversed(lines[:start]):
+                if not previous.strip().startswith("#"):
+                    break
+                above.append(previous)
+            depth, end = 0, start
+            for end in range(start, len(lines)):
+                depth += lines[end].count("{") - lines[end].count("}")
+                if depth == 0:
+                    break
+            body = lines[start : end + 1]
+            sid = next((named.group(1) for named in map(SID.match, body) if named), None)
+            if sid:
+                comments = [comment.strip() for comment in [*reversed(above), *body] if comment.strip().startswith("#")]
+                found.setdefault((path.parent.resolve(), sid), []).extend(comments)
+    return found

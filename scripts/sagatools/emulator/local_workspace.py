@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +42,12 @@ def start(
     api_port: int = 0,
     parent_pid: int | None = None,
     source: Path = ROOT,
+    variables: Mapping[str, Any] | None = None,
 ) -> Workspace:
     """Start the endpoint in the background, `terraform apply` the root module to it, write its outputs.
     Ports 0: any free ones. The ports it got are remembered in <state_dir>/ports.json (see `stable_ports`).
-    `source`: where terraform/ (and what it reads) comes from: the repository, or a copy of it to try out."""
+    `source`: where terraform/ (and what it reads) comes from: the repository, or a copy of it to try out.
+    `variables`: root module variables set on top of the local workspace's own."""
     if endpoint_pid(state_dir):
         raise WorkspaceError(f"a local workspace is already running ({state_dir}); `make local-down` stops it")
     if shutil.which("terraform") is None:
@@ -53,7 +56,7 @@ def start(
     process, ready = start_endpoint(state_dir=state_dir, ttl=ttl, port=port, api_port=api_port, parent_pid=parent_pid)
     endpoint_url = ready["endpoint_url"]
     try:
-        deployment = terraform(state_dir, ready, artifacts)
+        deployment = terraform(state_dir, ready, artifacts, variables)
         deployment.lay_out(source)
         deployment.init()
         applied, seconds = deployment.apply()
@@ -116,7 +119,9 @@ def local_artifacts(state_dir: Path) -> Path:
     return directory
 
 
-def terraform(state_dir: Path, ready: dict[str, Any], artifacts: Path | None = None) -> Deployment:
+def terraform(
+    state_dir: Path, ready: dict[str, Any], artifacts: Path | None = None, variables: Mapping[str, Any] | None = None
+) -> Deployment:
     """The root module as the local workspace applies it: workspace `local`, us-east-1, fault injection
     on, concurrency sized for this machine, its copy and state under <state_dir>/terraform."""
     return Deployment(
@@ -129,6 +134,7 @@ def terraform(state_dir: Path, ready: dict[str, Any], artifacts: Path | None = N
             "fault_injection_enabled": True,
             "artifacts_dir": str(artifacts or state_dir / "artifacts"),
             "reserved_concurrency": LOCAL_CONCURRENCY,
+            **(variables or {}),
         },
     )
 

@@ -113,6 +113,7 @@ data "aws_iam_policy_document" "function" {
   }
 
   # X-Ray's PutTraceSegments and PutTelemetryRecords support no resource-level permissions.
+  # least-privilege:unused-here the local endpoint has no X-Ray (the local Lambda runtime sends no segments)
   statement {
     sid       = "XRayTraces"
     actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]

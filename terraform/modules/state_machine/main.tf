@@ -102,6 +102,7 @@ data "aws_iam_policy_document" "this" {
   # Log delivery and X-Ray actions support no resource-level permissions: AWS documents "*".
   # The Step Functions encryption guide: with a customer-managed key, the role also generates data keys
   # for the execution logs it delivers to CloudWatch Logs (encryption context: the logs ARN).
+  # least-privilege:unused-here the local endpoint delivers no execution logs to CloudWatch Logs
   statement {
     sid       = "ExecutionLogsKey"
     actions   = ["kms:GenerateDataKey"]
@@ -115,6 +116,8 @@ data "aws_iam_policy_document" "this" {
     }
   }
 
+  # The actions AWS lists for logging to CloudWatch Logs (cw-logs.html).
+  # least-privilege:unused-here the local endpoint delivers no execution logs to CloudWatch Logs
   statement {
     sid = "LogDelivery"
     actions = [
@@ -130,6 +133,7 @@ data "aws_iam_policy_document" "this" {
     resources = ["*"]
   }
 
+  # least-privilege:unused-here the local endpoint has no X-Ray
   statement {
     sid       = "XRayTraces"
     actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"]
