@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import uuid
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -1189,6 +1190,42 @@ class EventRule(Resource):
         self.gone(aws.client("events").delete_rule, Name=state["name"], EventBusName=state["event_bus_name"])
 
 
+class EventTarget(Resource):
+    """PutTargets / ListTargetsByRule / RemoveTargets; the provider's id is <rule>-<target_id> on the default bus."""
+
+    type_name = "aws_cloudwatch_event_target"
+    force_new = ("rule", "target_id", "event_bus_name")
+    defaults: ClassVar[dict[str, Any]] = {"event_bus_name": "default", "force_destroy": False}
+
+    def _put(self, aws: Context, planned: dict[str, Any], target_id: str) -> None:
+        target = drop_none({"Id": target_id, "Arn": planned["arn"], "RoleArn": planned.get("role_arn"), "Input": planned.get("input")})
+        response = aws.client("events").put_targets(Rule=planned["rule"], EventBusName=planned["event_bus_name"], Targets=[target])
+        if response.get("FailedEntryCount"):
+            raise RuntimeError(f"PutTargets failed: {response['FailedEntries']}")
+
+    def create(self, aws: Context, planned: dict[str, Any]) -> dict[str, Any]:
+        target_id = planned.get("target_id") or f"terraform-{uuid.uuid4().hex[:20]}"
+        self._put(aws, planned, target_id)
+        bus = "" if planned["event_bus_name"] == "default" else f"{planned['event_bus_name']}-"
+        return {"id": f"{bus}{planned['rule']}-{target_id}", "target_id": target_id}
+
+    def exists(self, aws: Context, state: dict[str, Any]) -> bool:
+        try:
+            targets = aws.client("events").list_targets_by_rule(Rule=state["rule"], EventBusName=state["event_bus_name"])["Targets"]
+        except Exception as error:
+            if not_found(error):
+                return False
+            raise
+        return any(target["Id"] == state["target_id"] for target in targets)
+
+    def update(self, aws: Context, prior: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
+        self._put(aws, planned, prior["target_id"])
+        return {}
+
+    def delete(self, aws: Context, state: dict[str, Any]) -> None:
+        self.gone(aws.client("events").remove_targets, Rule=state["rule"], EventBusName=state["event_bus_name"], Ids=[state["target_id"]])
+
+
 # ----------------------------------------------------------------------------------------------- API Gateway (HTTP APIs)
 
 
@@ -1791,6 +1828,7 @@ IMPLEMENTED: dict[str, Resource] = {
         MetricAlarm,
         Dashboard,
         EventRule,
+        EventTarget,
         HttpApi,
         HttpApiAuthorizer,
         HttpApiIntegration,

@@ -22,11 +22,13 @@ import socket
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import boto3
 from moto.awslambda.models import lambda_backends
 from moto.core.config import default_user_config
 from moto.core.models import DEFAULT_ACCOUNT_ID
@@ -35,7 +37,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 from sagatools.contract import catalog
-from sagatools.emulator import moto_fidelity
+from sagatools.emulator import moto_fidelity, sfn_fidelity
 from sagatools.emulator.authorizer import Authorizer
 from sagatools.emulator.aws_faults import FaultPlan, error_response
 from sagatools.emulator.http_api import HttpApiGateway
@@ -168,6 +170,33 @@ class LambdaInvokeMiddleware:
         return [result.body]
 
 
+def status_event_delivery(endpoint: str, region: str, authorizer: Authorizer | None) -> sfn_fidelity.Deliver:
+    """EventBridge starting a rule's Step Functions target: StartExecution signed with the target's role,
+    assumed as events.amazonaws.com with the rule as aws:SourceArn, so its trust and policy are judged
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-identity-based.html)."""
+    clients: dict[str, Any] = {}
+    lock = threading.Lock()
+
+    def deliver(target: dict[str, Any], event: dict[str, Any], rule_arn: str) -> None:
+        credentials: dict[str, str] = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+        if authorizer is not None:
+            session = authorizer.assume_role_as_service(
+                target["RoleArn"], "events.amazonaws.com", session_name="events", source_arn=rule_arn
+            )
+            credentials = {
+                "aws_access_key_id": session.access_key,
+                "aws_secret_access_key": session.secret_key,
+                "aws_session_token": session.token,
+            }
+        with lock:
+            key = credentials["aws_access_key_id"]
+            if key not in clients:
+                clients[key] = boto3.client("stepfunctions", region_name=region, endpoint_url=endpoint, **credentials)
+        clients[key].start_execution(stateMachineArn=target["Arn"], name=str(uuid.uuid4()), input=json.dumps(event))  # EventBridge names it
+
+    return deliver
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--state-dir", type=Path, required=True)
@@ -205,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
     port = server.server_address[1]
     endpoint = f"http://127.0.0.1:{port}"
     os.environ["MOTO_PORT"] = str(port)  # where the interpreter sends its own lambda:invoke calls
+
+    sfn_fidelity.install(deliver=status_event_delivery(endpoint, region, authorizer))
 
     def log_sink(config: FunctionConfig, stream: str, events: list[LogEvent]) -> None:
         if authorizer is None or function_logs_allowed(authorizer, config, stream):
