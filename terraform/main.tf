@@ -1,5 +1,7 @@
-# The trip-booking saga: three services (table + functions each), one state machine, the bookings HTTP
-# API (its function, JWT authorizer and user pool), one KMS key, one alert topic, alarms and a dashboard.
+# The trip-booking saga: three services (table + functions each), three state machines (the booking
+# saga; the cancellation of a confirmed booking; the reconciliation of an execution that ended off the
+# saga's own paths, started by its status-change events), the bookings HTTP API (its function, its
+# bookings table, JWT authorizer and user pool), one KMS key, one alert topic, alarms and a dashboard.
 # Names derive from the project and the workspace, so workspaces share an account.
 
 locals {
@@ -11,14 +13,17 @@ locals {
   catalog = jsondecode(file("${path.module}/../lambdas/functions.json"))
   # Each function's ARN under its placeholder in the ASL template.
   function_arns = merge([for service in values(module.service) : service.function_arns]...)
-  function_arns_by_placeholder = {
-    for key, function in local.catalog.functions : function.arn_placeholder => local.function_arns[key]
+  # Per state machine (the catalog's `workflows`): the ARNs its template invokes, by placeholder.
+  workflow_function_arns = {
+    for workflow in ["booking", "cancellation", "reconciliation"] : workflow => {
+      for key, function in local.catalog.functions : function.arn_placeholder => local.function_arns[key] if contains(function.workflows, workflow)
+    }
   }
   # What the monitoring needs of each step: its service, and whether it is a compensation.
   steps = {
     for key, function in local.catalog.functions : function.state => {
       service      = function.service
-      compensation = try(function.compensates, null) != null
+      compensation = contains(["compensate", "cancel"], function.kind)
     }
   }
   functions_by_service = {
@@ -125,10 +130,48 @@ module "service" {
 module "state_machine" {
   source = "./modules/state_machine"
 
+  name                      = "booking-saga"
+  purpose                   = "reserves, charges and confirms a trip (the booking saga), or compensates; alerts operators when a compensation cannot complete."
   name_prefix               = local.name_prefix
   definition_template       = "${path.module}/../statemachine/booking_saga.asl.json.tftpl"
-  function_arns             = local.function_arns_by_placeholder
+  function_arns             = local.workflow_function_arns.booking
   alert_topic_arn           = module.alerts.topic_arn
+  kms_key_arn               = module.kms.key_arn
+  task_timeout_seconds      = var.task_timeout_seconds
+  compensation_max_attempts = var.compensation_max_attempts
+  execution_timeout_seconds = var.execution_timeout_seconds
+  log_level                 = var.state_machine_log_level
+  include_execution_data    = var.state_machine_include_execution_data
+  log_retention_days        = var.log_retention_days
+}
+
+module "cancellation" {
+  source = "./modules/state_machine"
+
+  name                      = "cancellation"
+  purpose                   = "cancels a confirmed trip for its customer (hotel, flight, refund); alerts operators when a step cannot complete."
+  name_prefix               = local.name_prefix
+  definition_template       = "${path.module}/../statemachine/cancellation.asl.json.tftpl"
+  function_arns             = local.workflow_function_arns.cancellation
+  alert_topic_arn           = module.alerts.topic_arn
+  kms_key_arn               = module.kms.key_arn
+  task_timeout_seconds      = var.task_timeout_seconds
+  compensation_max_attempts = var.compensation_max_attempts
+  log_level                 = var.state_machine_log_level
+  include_execution_data    = var.state_machine_include_execution_data
+  log_retention_days        = var.log_retention_days
+}
+
+module "reconciliation" {
+  source = "./modules/state_machine"
+
+  name                      = "reconciliation"
+  purpose                   = "closes what a booking saga execution that was stopped, timed out or failed off its own paths left PENDING: forward if its payment is confirmed, back otherwise."
+  name_prefix               = local.name_prefix
+  definition_template       = "${path.module}/../statemachine/reconciliation.asl.json.tftpl"
+  function_arns             = local.workflow_function_arns.reconciliation
+  reads_executions_of       = module.state_machine.arn
+  started_by_status_of      = { state_machine_arn = module.state_machine.arn, statuses = ["ABORTED", "TIMED_OUT", "FAILED"] }
   kms_key_arn               = module.kms.key_arn
   task_timeout_seconds      = var.task_timeout_seconds
   compensation_max_attempts = var.compensation_max_attempts
@@ -143,23 +186,29 @@ module "monitoring" {
   name_prefix        = local.name_prefix
   state_machine_arn  = module.state_machine.arn
   state_machine_name = module.state_machine.name
-  function_names     = merge(merge([for deployed in values(module.service) : deployed.function_names]...), { (local.catalog.api.key) = module.api.function_name })
-  api_id             = module.api.api_id
-  steps              = local.steps
-  alert_topic_arn    = module.alerts.topic_arn
+  # The other machines: alarms on their failed executions (and the cancellation's CompensationFailed).
+  other_state_machines = {
+    cancellation   = { arn = module.cancellation.arn, name = module.cancellation.name, alerts = true }
+    reconciliation = { arn = module.reconciliation.arn, name = module.reconciliation.name, alerts = false }
+  }
+  function_names  = merge(merge([for deployed in values(module.service) : deployed.function_names]...), { (local.catalog.api.key) = module.api.function_name })
+  api_id          = module.api.api_id
+  steps           = local.steps
+  alert_topic_arn = module.alerts.topic_arn
 }
 
 module "api" {
   source = "./modules/api"
 
-  name_prefix       = local.name_prefix
-  function_key      = local.catalog.api.key
-  handler           = local.catalog.api.handler
-  actions           = local.catalog.api.actions
-  routes            = local.api_routes
-  artifact_path     = "${local.artifacts_dir}/${local.catalog.api.key}.zip"
-  layer_arn         = aws_lambda_layer_version.dependencies.arn
-  state_machine_arn = module.state_machine.arn
+  name_prefix                    = local.name_prefix
+  function_key                   = local.catalog.api.key
+  handler                        = local.catalog.api.handler
+  actions                        = local.catalog.api.actions
+  routes                         = local.api_routes
+  artifact_path                  = "${local.artifacts_dir}/${local.catalog.api.key}.zip"
+  layer_arn                      = aws_lambda_layer_version.dependencies.arn
+  state_machine_arn              = module.state_machine.arn
+  cancellation_state_machine_arn = module.cancellation.arn
   tables = {
     for service, deployed in module.service : service => { name = deployed.table_name, arn = deployed.table_arn }
   }

@@ -25,6 +25,21 @@ output "state_machine_arn" {
   value       = module.state_machine.arn
 }
 
+output "cancellation_state_machine_arn" {
+  description = "ARN of the cancellation state machine (a confirmed booking's cancellation, started by the API)."
+  value       = module.cancellation.arn
+}
+
+output "reconciliation_state_machine_arn" {
+  description = "ARN of the reconciliation state machine (started by EventBridge for booking sagas that ended stopped, timed out or failed off their own paths)."
+  value       = module.reconciliation.arn
+}
+
+output "bookings_table_name" {
+  description = "Name of the bookings API's own table (one record per booking)."
+  value       = module.api.bookings_table_name
+}
+
 output "table_names" {
   description = "DynamoDB table names by service (flight, hotel, payment)."
   value       = { for service, deployed in module.service : service => deployed.table_name }

@@ -73,6 +73,12 @@ variable "compensation_max_attempts" {
   default     = 10
 }
 
+variable "execution_timeout_seconds" {
+  description = "TimeoutSeconds of a whole booking saga execution: one still running then ends TIMED_OUT and is reconciled."
+  type        = number
+  default     = 86400
+}
+
 variable "log_retention_days" {
   description = "Retention of every log group, in days."
   type        = number

@@ -33,6 +33,11 @@ def request_for(booking_id: str) -> Any:
     return make
 
 
-def task_event(request: dict[str, Any], execution_arn: str | None = None) -> dict[str, Any]:
-    """The Payload the state machine sends every task (without an execution: a client's direct invocation)."""
-    return {"request": request, **({"execution_arn": execution_arn} if execution_arn else {})}
+def task_event(request: dict[str, Any], execution_arn: str | None = None, *, cancellation_arn: str | None = None) -> dict[str, Any]:
+    """The Payload the state machine sends every task (without an execution: a client's direct invocation;
+    a cancellation step's names its cancellation too)."""
+    return {
+        "request": request,
+        **({"execution_arn": execution_arn} if execution_arn else {}),
+        **({"cancellation_arn": cancellation_arn} if cancellation_arn else {}),
+    }

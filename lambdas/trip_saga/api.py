@@ -1,20 +1,33 @@
 """The front door: the bookings HTTP API (API Gateway HTTP API, payload format 2.0, JWT authorizer).
 
-    POST /bookings                 start a booking's saga: 202 {booking_id, status} and Location
-    GET  /bookings/{booking_id}    the booking as its customer sees it: status, steps, parts
+    POST /bookings                       start a booking's saga: 202 {booking_id, status} and Location
+    GET  /bookings                       the customer's bookings, a page at a time
+    GET  /bookings/{booking_id}          the booking as its customer sees it: status, steps, parts
+    POST /bookings/{booking_id}/cancel   cancel a confirmed booking: 202, its cancellation runs
 
 The customer is whoever the token names (`requestContext.authorizer.jwt.claims.sub`), never what the
 body says: a body naming another customer is refused, one naming none is given the token's. The body
 is validated by the saga's own model (so a 400 names each field as the saga does) and started as an
-execution named after the booking id, so a booking runs at most once. Errors are problem details
-(RFC 9457). The route functions are thin; what they decide is in the small pure functions below.
+execution named after the booking id, so a booking runs at most once; its cancellation is the
+cancellation state machine's execution of the same name, so it runs at most once too. Errors are
+problem details (RFC 9457). The route functions are thin; what they decide is in the small pure
+functions below.
 
-The environment contract: STATE_MACHINE_ARN, and TABLE_NAMES as JSON {service: table name}."""
+The API keeps one record per booking in its own table (pk CUSTOMER#<sub>, sk BOOKING#<id>): written
+when the booking is accepted, and completed with the booking's view once a read finds it final
+(confirmed, rejected, rolled back or cancelled), so that reading a finished booking is one GetItem.
+Until then the view is read live: the executions (DescribeExecution, GetExecutionHistory) and one
+item per service table. A record carries a revision: a write-back is conditioned on the revision it
+read, so a cancellation requested meanwhile is never overwritten by an older view.
+
+The environment contract: STATE_MACHINE_ARN, CANCELLATION_STATE_MACHINE_ARN, TABLE_NAMES as JSON
+{service: table name}, BOOKINGS_TABLE_NAME."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 import os
 import re
@@ -28,29 +41,36 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from boto3.dynamodb.types import TypeDeserializer
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pydantic import BaseModel, ConfigDict
 
 from trip_saga.aws import CLIENT_CONFIG
 from trip_saga.errors import InvalidBookingRequest
 from trip_saga.models import BOOKING_ID_PATTERN, MAX_REQUEST_BYTES, BookingRequest, parse_model
 from trip_saga.observability import invocation_keys, logger
-from trip_saga.repository import reservation_key
+from trip_saga.repository import reservation_key, utc_now
 
 if TYPE_CHECKING:  # a TypedDict, for the route declarations' types only
     from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 STATE_MACHINE_ARN_ENV = "STATE_MACHINE_ARN"
+CANCELLATION_STATE_MACHINE_ARN_ENV = "CANCELLATION_STATE_MACHINE_ARN"
 TABLE_NAMES_ENV = "TABLE_NAMES"
+BOOKINGS_TABLE_NAME_ENV = "BOOKINGS_TABLE_NAME"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://trip-saga.example/problems/"
 API_TITLE = "Trip booking API"
 API_VERSION = "1.0.0"
 
-CustomerStatus = Literal["pending", "confirmed", "rejected", "rolled back", "needs attention"]
+CustomerStatus = Literal["pending", "confirmed", "rejected", "rolled back", "cancelling", "cancelled", "needs attention"]
+# A booking in one of these stays so (a confirmed one changes only by its customer's cancellation, which
+# the cancel route records first): its view is kept in the bookings table and answered from there.
+FINAL_STATUSES = frozenset({"confirmed", "rejected", "rolled back", "cancelled"})
+PAGE_SIZE, MAX_PAGE_SIZE = 20, 100
 # The errors that end an execution in BookingRejected (the ASL's first Catch): refused before anything was written.
 REJECTED_ERRORS = frozenset({"InvalidBookingRequest", "BookingConflict", "Runtime.UnmarshalError"})
 _deserializer = TypeDeserializer()
+_serializer = TypeSerializer()
 
 
 # -- the contract ---------------------------------------------------------------------------------------
@@ -73,7 +93,8 @@ class BookingAccepted(_Model):
 
 
 class Part(_Model):
-    """One service's share of the booking as stored: RESERVED / CANCELLED (flight, hotel), CHARGED / REFUNDED (payment)."""
+    """One service's share of the booking as stored: PENDING until the saga confirms it, then CONFIRMED;
+    CANCELLED (flight, hotel) or REFUNDED (payment) once rolled back or cancelled."""
 
     status: str
     reference: str | None
@@ -85,11 +106,39 @@ class Parts(_Model):
     payment: Part | None
 
 
+class Trip(_Model):
+    """What was booked, as the customer asked for it."""
+
+    flight_number: str
+    origin: str
+    destination: str
+    departure_date: str
+    hotel_id: str
+    check_in: str
+    check_out: str
+    amount: str
+    currency: str
+
+
 class BookingView(_Model):
     booking_id: str
     status: CustomerStatus
     steps: list[str]  # the saga's states entered so far, in order
     parts: Parts  # null where the service holds nothing for this booking
+    trip: Trip | None  # null only for an input the saga refused
+    cancellation_steps: list[str] | None = None  # the cancellation's states entered so far; null if none was asked for
+
+
+class BookingSummary(_Model):
+    booking_id: str
+    status: CustomerStatus
+    trip: Trip | None
+    created_at: str
+
+
+class BookingPage(_Model):
+    bookings: list[BookingSummary]  # by booking id
+    next: str | None  # pass as ?after= for the next page; null on the last
 
 
 class ProblemError(Exception):
@@ -198,8 +247,14 @@ def owner_of(stored_input: str) -> str | None:
     return owner if isinstance(owner, str) else None
 
 
-def customer_status(status: str, error: str | None) -> CustomerStatus:
-    """An execution's status as a customer understands it."""
+def customer_status(
+    status: str, error: str | None, parts: Mapping[str, Part | None] | None = None, cancellation: Mapping[str, Any] | None = None
+) -> CustomerStatus:
+    """The booking's status as a customer understands it: its saga execution's, unless that ended off the
+    saga's own paths (stopped, timed out, failed elsewhere: then its parts say where reconciliation got);
+    and its cancellation's, once one was asked for."""
+    if cancellation is not None and not (cancellation["status"] == "FAILED" and cancellation.get("error") == "BookingNotCancellable"):
+        return {"RUNNING": "cancelling", "SUCCEEDED": "cancelled"}.get(cancellation["status"], "needs attention")  # type: ignore[return-value]
     if status == "RUNNING":
         return "pending"
     if status == "SUCCEEDED":
@@ -208,7 +263,63 @@ def customer_status(status: str, error: str | None) -> CustomerStatus:
         return "rejected"
     if status == "FAILED" and error == "SagaFailed":
         return "rolled back"
-    return "needs attention"  # CompensationFailed, TIMED_OUT, ABORTED, or anything unforeseen: an operator looks
+    statuses = [part.status if part else None for part in (parts or {}).values()]
+    if parts is not None and statuses and all(found == "CONFIRMED" for found in statuses):
+        return "confirmed"  # rolled forward: the payment had been confirmed
+    if parts is not None and "PENDING" not in statuses and "CONFIRMED" not in statuses:
+        return "rolled back"  # reconciled, or the compensations finished (redrive, the runbook)
+    if error != "CompensationFailed" and status in ("ABORTED", "TIMED_OUT", "FAILED") and parts is not None:
+        return "pending"  # the reconciliation is closing what it left PENDING (within two minutes)
+    return "needs attention"  # CompensationFailed with a part still open, or anything unforeseen: an operator looks
+
+
+def trip_of(stored_input: str) -> Trip | None:
+    """What the booking asked for, from its execution's input; None for an input the saga refuses."""
+    try:
+        request = parse_model(json.loads(stored_input), BookingRequest)
+    except (InvalidBookingRequest, ValueError):
+        return None
+    flight, hotel, payment = request.flight, request.hotel, request.model_dump(mode="json")["payment"]
+    return Trip(
+        flight_number=flight.flight_number,
+        origin=flight.origin,
+        destination=flight.destination,
+        departure_date=flight.departure_date.isoformat(),
+        hotel_id=hotel.hotel_id,
+        check_in=hotel.check_in.isoformat(),
+        check_out=hotel.check_out.isoformat(),
+        amount=payment["amount"],
+        currency=payment["currency"],
+    )
+
+
+def cancellation_input(stored_input: str, execution_arn: str) -> str:
+    """The cancellation's input, canonical so that asking twice starts (or finds) the same execution:
+    the booking request and the execution that owns its items."""
+    request = json.loads(stored_input)
+    return json.dumps({"booking_execution_arn": execution_arn, "request": request}, sort_keys=True, separators=(",", ":"))
+
+
+def record_key(customer_id: str, booking_id: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"CUSTOMER#{customer_id}"}, "sk": {"S": f"BOOKING#{booking_id}"}}
+
+
+def page_size(parameters: Mapping[str, str] | None) -> int:
+    """?limit=: 1 to 100 (20 when left out), else 400."""
+    text = (parameters or {}).get("limit")
+    if text is None:
+        return PAGE_SIZE
+    if not re.fullmatch(r"[1-9][0-9]{0,2}", text) or int(text) > MAX_PAGE_SIZE:
+        raise ProblemError(HTTPStatus.BAD_REQUEST, "invalid-request", "Invalid request", f"limit: an integer from 1 to {MAX_PAGE_SIZE}")
+    return int(text)
+
+
+def page_start(parameters: Mapping[str, str] | None) -> str | None:
+    """?after=: the booking id the previous page ended at, else 400."""
+    after = (parameters or {}).get("after")
+    if after is not None and not re.fullmatch(BOOKING_ID_PATTERN, after):
+        raise ProblemError(HTTPStatus.BAD_REQUEST, "invalid-request", "Invalid request", "after: a booking id (the previous page's `next`)")
+    return after
 
 
 def part_of(item: Mapping[str, Any] | None, fingerprint: str | None) -> Part | None:
@@ -246,8 +357,16 @@ def _state_machine_arn() -> str:
     return os.environ[STATE_MACHINE_ARN_ENV]
 
 
-def _execution_arn(booking_id: str) -> str:
-    return f"{_state_machine_arn().replace(':stateMachine:', ':execution:')}:{booking_id}"
+def _cancellation_state_machine_arn() -> str:
+    return os.environ[CANCELLATION_STATE_MACHINE_ARN_ENV]
+
+
+def _bookings_table() -> str:
+    return os.environ[BOOKINGS_TABLE_NAME_ENV]
+
+
+def _execution_arn(booking_id: str, machine: str | None = None) -> str:
+    return f"{(machine or _state_machine_arn()).replace(':stateMachine:', ':execution:')}:{booking_id}"
 
 
 def _table_names() -> dict[str, str]:
@@ -255,10 +374,10 @@ def _table_names() -> dict[str, str]:
     return names
 
 
-def _describe(booking_id: str) -> dict[str, Any] | None:
+def _describe(booking_id: str, machine: str | None = None) -> dict[str, Any] | None:
     sfn = clients().sfn
     try:
-        description: dict[str, Any] = sfn.describe_execution(executionArn=_execution_arn(booking_id))
+        description: dict[str, Any] = sfn.describe_execution(executionArn=_execution_arn(booking_id, machine))
     except sfn.exceptions.ExecutionDoesNotExist:
         return None
     return description
@@ -282,6 +401,70 @@ def _items(booking_id: str) -> dict[str, dict[str, Any] | None]:
     return found
 
 
+def _record(customer_id: str, booking_id: str) -> dict[str, Any] | None:
+    item = (
+        clients().dynamodb.get_item(TableName=_bookings_table(), Key=record_key(customer_id, booking_id), ConsistentRead=True).get("Item")
+    )
+    return {name: _deserializer.deserialize(value) for name, value in item.items()} if item else None
+
+
+def _put_record(customer_id: str, booking_id: str, attributes: Mapping[str, Any], *, revision: int | None) -> bool:
+    """Write the record at the next revision if it is still at `revision` (None: if there is none). False
+    when another write came first: that one stands."""
+    dynamodb = clients().dynamodb
+    item = {**record_key(customer_id, booking_id), "revision": {"N": str((revision or 0) + 1)}}
+    item |= {name: _serializer.serialize(value) for name, value in attributes.items()}
+    condition = ("attribute_not_exists(pk)", {}) if revision is None else ("revision = :read", {":read": {"N": str(revision)}})
+    try:
+        dynamodb.put_item(
+            TableName=_bookings_table(),
+            Item=item,
+            ConditionExpression=condition[0],
+            **({"ExpressionAttributeValues": condition[1]} if condition[1] else {}),
+        )
+    except dynamodb.exceptions.ConditionalCheckFailedException:
+        return False
+    return True
+
+
+def _live_view(booking_id: str, customer_id: str) -> tuple[BookingView, str, str] | None:
+    """The booking read from its executions and the service tables: (view, execution input, execution
+    ARN), or None for no such booking of this customer."""
+    description = _describe(booking_id)
+    if description is None or owner_of(description["input"]) != customer_id:
+        return None
+    fingerprint = fingerprint_of(description["input"])
+    items = _items(booking_id)
+    parts = {service: part_of(items.get(service), fingerprint) for service in Parts.model_fields}
+    cancellation = _describe(booking_id, _cancellation_state_machine_arn())
+    view = BookingView(
+        booking_id=booking_id,
+        status=customer_status(description["status"], description.get("error"), parts, cancellation),
+        steps=_steps(description["executionArn"]),
+        parts=Parts(**parts),
+        trip=trip_of(description["input"]),
+        cancellation_steps=_steps(cancellation["executionArn"]) if cancellation else None,
+    )
+    return view, description["input"], description["executionArn"]
+
+
+def _view(booking_id: str, customer_id: str) -> tuple[BookingView, dict[str, Any] | None] | None:
+    """The booking as the customer sees it, and its record: from the record when the booking is final
+    there (one GetItem), else live, then kept in the record if it has become final."""
+    record = _record(customer_id, booking_id)
+    if record is not None and record.get("view") and record["view"]["status"] in FINAL_STATUSES:
+        return BookingView.model_validate(record["view"]), record
+    live = _live_view(booking_id, customer_id)
+    if live is None:
+        return None
+    view = live[0]
+    if view.status in FINAL_STATUSES:
+        attributes = {**(record or {}), "view": view.model_dump(mode="json"), "created_at": (record or {}).get("created_at", utc_now())}
+        attributes = {name: value for name, value in attributes.items() if name not in ("pk", "sk", "revision")}
+        _put_record(customer_id, booking_id, attributes, revision=int(record["revision"]) if record else None)
+    return view, record
+
+
 # -- the routes -------------------------------------------------------------------------------------------
 app = APIGatewayHttpResolver(enable_validation=True)
 
@@ -290,7 +473,7 @@ _PROBLEMS = {
     HTTPStatus.UNAUTHORIZED: "no token, or one that names no customer",
     HTTPStatus.FORBIDDEN: "the body names another customer",
     HTTPStatus.NOT_FOUND: "no such booking for this customer",
-    HTTPStatus.CONFLICT: "the booking id was used before with other details",
+    HTTPStatus.CONFLICT: "the booking id was used before with other details, or the booking cannot be cancelled (not confirmed)",
     HTTPStatus.REQUEST_ENTITY_TOO_LARGE: "the body is over 256 KiB",
 }
 
@@ -342,16 +525,60 @@ def create_booking() -> Response[BookingAccepted]:
                 "Booking id already used",
                 f"booking {booking_id} was submitted before with other details; this request was not booked",
             ) from None
-        status = customer_status(existing["status"], existing.get("error"))
+        found = _view(booking_id, customer_id)
+        status = found[0].status if found else customer_status(existing["status"], existing.get("error"))
         return Response(200, "application/json", BookingAccepted(booking_id=booking_id, status=status), headers)
+    # The record lets the customer's list show the booking from now on; a lost write only costs the
+    # list its entry until the booking is read (then the record is written).
+    _put_record(customer_id, booking_id, {"created_at": utc_now(), "view": None}, revision=None)
     logger.info("booking started", extra={"booking_id": booking_id})
     return Response(202, "application/json", BookingAccepted(booking_id=booking_id, status="pending"), headers)
 
 
 @app.get(
+    "/bookings",
+    summary="The customer's bookings",
+    description="A page of the token's customer's bookings, by booking id (?limit= 1-100, default 20; ?after= the previous page's `next`).",
+    operation_id="listBookings",
+    responses={200: {"description": "a page of bookings"}, **_problem_responses(HTTPStatus.BAD_REQUEST, HTTPStatus.UNAUTHORIZED)},
+)
+def list_bookings() -> BookingPage:
+    customer_id = customer_of(app.current_event.raw_event)
+    parameters = app.current_event.query_string_parameters
+    limit, after = page_size(parameters), page_start(parameters)
+    query: dict[str, Any] = {
+        "TableName": _bookings_table(),
+        "KeyConditionExpression": "pk = :customer AND begins_with(sk, :booking)",
+        "ExpressionAttributeValues": {":customer": {"S": f"CUSTOMER#{customer_id}"}, ":booking": {"S": "BOOKING#"}},
+        "Limit": limit,
+        "ConsistentRead": True,
+    }
+    if after:
+        query["ExclusiveStartKey"] = record_key(customer_id, after)
+    page = clients().dynamodb.query(**query)
+    summaries = []
+    for raw in page["Items"]:
+        record = {name: _deserializer.deserialize(value) for name, value in raw.items()}
+        booking_id = str(record["sk"]).removeprefix("BOOKING#")
+        view = BookingView.model_validate(record["view"]) if record.get("view") else None
+        if view is None or view.status not in FINAL_STATUSES:  # still moving: as it is now
+            found = _view(booking_id, customer_id)
+            view = found[0] if found else None
+        if view is not None:
+            summaries.append(
+                BookingSummary(booking_id=booking_id, status=view.status, trip=view.trip, created_at=str(record.get("created_at", "")))
+            )
+    last = page.get("LastEvaluatedKey")
+    return BookingPage(bookings=summaries, next=last["sk"]["S"].removeprefix("BOOKING#") if last else None)
+
+
+@app.get(
     "/bookings/<booking_id>",
     summary="A booking",
-    description="The booking's status, the saga's steps so far and each service's part. Another customer's booking is not found.",
+    description=(
+        "The booking's status, the saga's steps so far, each service's part and what was booked"
+        " (and its cancellation's steps, once asked for). Another customer's booking is not found."
+    ),
     operation_id="getBooking",
     responses={200: {"description": "the booking"}, **_problem_responses(HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND)},
 )
@@ -359,17 +586,58 @@ def get_booking(booking_id: str) -> BookingView:
     customer_id = customer_of(app.current_event.raw_event)
     if not re.fullmatch(BOOKING_ID_PATTERN, booking_id):
         raise not_found()
-    description = _describe(booking_id)
-    if description is None or owner_of(description["input"]) != customer_id:
+    found = _view(booking_id, customer_id)
+    if found is None:
         raise not_found()
-    fingerprint = fingerprint_of(description["input"])
-    items = _items(booking_id)
-    return BookingView(
-        booking_id=booking_id,
-        status=customer_status(description["status"], description.get("error")),
-        steps=_steps(description["executionArn"]),
-        parts=Parts(**{service: part_of(items.get(service), fingerprint) for service in Parts.model_fields}),
-    )
+    return found[0]
+
+
+@app.post(
+    "/bookings/<booking_id>/cancel",
+    summary="Cancel a confirmed booking",
+    description=(
+        "Starts the booking's cancellation: the hotel and the flight are released and the charge refunded."
+        " Asking again is the same cancellation."
+    ),
+    operation_id="cancelBooking",
+    status_code=202,
+    responses={
+        202: _booking_response("accepted: the cancellation runs (or ran)", location=True),
+        **_problem_responses(HTTPStatus.UNAUTHORIZED, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT),
+    },
+)
+def cancel_booking(booking_id: str) -> Response[BookingAccepted]:
+    customer_id = customer_of(app.current_event.raw_event)
+    if not re.fullmatch(BOOKING_ID_PATTERN, booking_id):
+        raise not_found()
+    live = _live_view(booking_id, customer_id)  # never the record: the decision needs the booking as it is now
+    if live is None:
+        raise not_found()
+    view, stored_input, execution_arn = live
+    headers = {"Location": f"/bookings/{booking_id}"}
+    if view.status in ("cancelling", "cancelled"):  # the same call again: the same cancellation
+        return Response(202, "application/json", BookingAccepted(booking_id=booking_id, status=view.status), headers)
+    if view.status != "confirmed":
+        raise ProblemError(
+            HTTPStatus.CONFLICT,
+            "booking-not-cancellable",
+            "Booking cannot be cancelled",
+            f"booking {booking_id} is {view.status}: only a confirmed booking is cancelled",
+        )
+    # Recorded first: from now on no read answers the record's older view (confirmed); should the start
+    # below fail, the next read finds no cancellation and puts the confirmed view back.
+    record = _record(customer_id, booking_id)
+    cancelling = view.model_copy(update={"status": "cancelling"}).model_dump(mode="json")
+    attributes = {"created_at": (record or {}).get("created_at", utc_now()), "view": cancelling}
+    while not _put_record(customer_id, booking_id, attributes, revision=int(record["revision"]) if record else None):
+        record = _record(customer_id, booking_id)
+    sfn = clients().sfn
+    with contextlib.suppress(sfn.exceptions.ExecutionAlreadyExists):  # asked before, and that cancellation has ended since: it is the one
+        sfn.start_execution(
+            stateMachineArn=_cancellation_state_machine_arn(), name=booking_id, input=cancellation_input(stored_input, execution_arn)
+        )
+    logger.info("cancellation started", extra={"booking_id": booking_id})
+    return Response(202, "application/json", BookingAccepted(booking_id=booking_id, status="cancelling"), headers)
 
 
 def _problem(error: ProblemError) -> Response[str]:

@@ -1,7 +1,12 @@
 """The step catalog (functions.json, shipped beside the domain layer in every function's zip): each
-saga step's order, state, service and table, function and handler, DynamoDB actions, the forward step
-it compensates, its fault key and the error its `fail` fault raises. The domain, the tooling and
-Terraform all read this one file."""
+step's order, kind, state, service and table, function and handler, DynamoDB actions, the step it
+compensates, confirms or cancels, its fault key and the error its `fail` fault raises. The domain, the
+tooling and Terraform all read this one file.
+
+Kinds: `reserve` (the booking saga's forward steps, PENDING until confirmed; ProcessPayment is the
+pivot), `confirm` (after the pivot: retried until they succeed, never compensated), `compensate` (the
+booking saga's rollback, closing only its own execution's PENDING items) and `cancel` (the
+cancellation workflow, closing a CONFIRMED booking for its customer)."""
 
 from __future__ import annotations
 
@@ -9,14 +14,19 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 CATALOG = Path(__file__).resolve().parents[1] / "functions.json"
+
+
+Kind = Literal["reserve", "confirm", "compensate", "cancel"]
 
 
 @dataclass(frozen=True)
 class Function:
     key: str  # e.g. "reserve-flight"; the deployed name is "<prefix>-<key>"
     order: int
+    kind: Kind
     state: str
     service: str
     handler: str
@@ -24,7 +34,11 @@ class Function:
     dynamodb_actions: tuple[str, ...]
     fault_key: str  # its key in a request's `faults` (and `faults.aws`)
     fault_error: str  # the error its `fail` fault raises
-    compensates: str | None = None  # the forward step (state) it undoes; None for a forward step
+    compensates: str | None = None  # a compensation: the forward step (state) it undoes
+    confirms: str | None = None  # a confirmation: the forward step whose item it confirms
+    cancels: str | None = None  # a cancellation step: the confirmation whose item it closes
+
+    workflows: tuple[str, ...] = ()  # the state machines whose templates invoke it: booking, cancellation, reconciliation
 
 
 @dataclass(frozen=True)
@@ -46,21 +60,39 @@ class Catalog:
     def by_state(self, state: str) -> Function:
         return next(function for function in self.functions if function.state == state)
 
+    def invoked_by(self, workflow: str) -> tuple[Function, ...]:
+        return tuple(function for function in self.functions if workflow in function.workflows)
+
+    def of_kind(self, kind: Kind) -> tuple[Function, ...]:
+        return tuple(function for function in self.functions if function.kind == kind)
+
     @property
     def forward(self) -> tuple[Function, ...]:
-        return tuple(function for function in self.functions if function.compensates is None)
+        """The reservations, the pivot last."""
+        return self.of_kind("reserve")
+
+    @property
+    def confirmations(self) -> tuple[Function, ...]:
+        """In the order the saga runs them: the payment (the commit record) first, the hotel last."""
+        return self.of_kind("confirm")
 
     @property
     def compensations(self) -> tuple[Function, ...]:
         """Newest first, as the chain runs them."""
-        return tuple(function for function in self.functions if function.compensates is not None)
+        return self.of_kind("compensate")
+
+    @property
+    def cancellations(self) -> tuple[Function, ...]:
+        """As the cancellation workflow runs them: the hotel (confirmed last, so the gate) first."""
+        return self.of_kind("cancel")
 
 
 @cache
 def load() -> Catalog:
     raw = json.loads(CATALOG.read_text())
     functions = [
-        Function(key=key, **{**spec, "dynamodb_actions": tuple(spec["dynamodb_actions"])}) for key, spec in raw["functions"].items()
+        Function(key=key, **{**spec, "dynamodb_actions": tuple(spec["dynamodb_actions"]), "workflows": tuple(spec["workflows"])})
+        for key, spec in raw["functions"].items()
     ]
     return Catalog(
         tables={service: spec["table"] for service, spec in raw["services"].items()},

@@ -8,7 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from trip_saga.errors import SagaError
+from trip_saga.errors import CompensationFailed, InvalidBookingRequest, SagaError
 from trip_saga.models import TaskEvent, parse_model
 from trip_saga.observability import count_step, invocation_keys, logger, step_metric
 from trip_saga.repository import ReservationRepository
@@ -43,7 +43,15 @@ def handler_for(state: str) -> Handler:
             logger.thread_safe_append_keys(execution_arn=task.execution_arn, retry_count=task.retry_count)
             # Read per invocation, not at import: cheap, and keeps handlers free of import-time config.
             repository = ReservationRepository(os.environ[TABLE_NAME_ENV], context)
-            attempt = Attempt(task.request, task.execution_arn, task.retry_count, context)
+            attempt = Attempt(
+                task.request,
+                task.execution_arn,
+                task.retry_count,
+                context,
+                task.redrive_count,
+                task.cancellation_arn,
+                task.reconciliation_arn,
+            )
             result = run_step(step, attempt, repository, faults_enabled=faults_enabled())
         except Exception as error:
             count_step(state, step_metric(compensates=step.compensates, error=error))
@@ -51,6 +59,10 @@ def handler_for(state: str) -> Handler:
                 logger.warning("step refused", extra={"error": type(error).__name__, "reason": str(error)})
             else:
                 logger.exception("step errored")
+            if _last_attempt(event) and not isinstance(error, InvalidBookingRequest):
+                # The execution fails here, with the error its alarm and runbook name, at a Task state
+                # RedriveExecution resumes (a Fail state would only fail again).
+                raise CompensationFailed(f"{state}: {type(error).__name__}: {error}") from error
             raise
         count_step(state, step_metric(compensates=step.compensates, error=None))
         logger.info("step done", extra={"status": result.status, "changed": result.changed})
@@ -58,3 +70,7 @@ def handler_for(state: str) -> Handler:
 
     handler.__name__ = handler.__qualname__ = state
     return handler
+
+
+def _last_attempt(event: Any) -> bool:
+    return isinstance(event, dict) and event.get("last_attempt") is True

@@ -48,6 +48,45 @@ class RefundFailed(InjectedFault):
     pass
 
 
+class PaymentConfirmationFailed(InjectedFault):
+    pass
+
+
+class FlightConfirmationFailed(InjectedFault):
+    pass
+
+
+class HotelConfirmationFailed(InjectedFault):
+    pass
+
+
+class HotelBookingCancellationFailed(InjectedFault):
+    pass
+
+
+class FlightBookingCancellationFailed(InjectedFault):
+    pass
+
+
+class ChargeRefundFailed(InjectedFault):
+    pass
+
+
+class ConfirmationRefused(SagaError):
+    """The item to confirm is not this execution's PENDING one (closed, or never written): a confirmation
+    cannot succeed by retrying, so the execution fails there and reconciliation decides."""
+
+
+class BookingNotCancellable(SagaError):
+    """A cancellation found the booking not confirmed (still pending, rolled back or never booked) or not
+    this customer's: nothing was changed."""
+
+
+class CompensationFailed(SagaError):
+    """A compensation (or a cancellation step) failed on its last attempt, after the alert: the execution
+    fails at this state, which RedriveExecution resumes once the cause is fixed."""
+
+
 class DependencyUnavailable(SagaError):
     """A dependency failed in a way a retry may fix. The state machine retries it (forward steps a few
     times, compensations for minutes); fault injection raises it for `transient:N` and `permanent`."""

@@ -1,12 +1,15 @@
 """Fault injection for tests and chaos drills, honoured only where FAULT_INJECTION_ENABLED is true.
 
-A request's `faults` maps a step key (flight, hotel, payment, refund, cancel_hotel, cancel_flight) to:
+A request's `faults` maps a step key (its `fault_key` in functions.json: flight, hotel, payment,
+confirm_payment, ..., refund_charge) to:
 
 | fault         | what the step does                                                       |
 |---------------|--------------------------------------------------------------------------|
 | `fail`        | raises its named business error before writing (e.g. PaymentDeclined)    |
 | `transient:N` | raises DependencyUnavailable on its first N attempts, then works         |
 | `permanent`   | raises DependencyUnavailable on every attempt                            |
+| `until-redrive` | raises DependencyUnavailable on every attempt until the execution is   |
+|               | redriven ($$.Execution.RedriveCount > 0): the cause fixed, then redrive  |
 | `timeout`     | writes, then outlives the function timeout (first attempt only), so the |
 |               | task fails although its write landed                                     |
 """
@@ -18,7 +21,7 @@ from typing import Protocol
 from trip_saga import clock
 from trip_saga.errors import DependencyUnavailable, InjectedFault
 
-FAULT_PATTERN = r"^(fail|timeout|permanent|transient:[1-9])$"
+FAULT_PATTERN = r"^(fail|timeout|permanent|until-redrive|transient:[1-9])$"
 # AWS's own failures (faults.aws): applied at the SDK boundary by the local engines, never by the handlers.
 AWS_FAULT_PATTERN = r"^(conflict|throttle|throughput|internal|slow|lost):[1-9]$"
 
@@ -29,7 +32,9 @@ class RemainingTime(Protocol):
     def get_remaining_time_in_millis(self) -> int: ...
 
 
-def before_write(fault: str | None, *, step: str, business_error: type[InjectedFault], attempt: int) -> None:
+def before_write(fault: str | None, *, step: str, business_error: type[InjectedFault], attempt: int, redrive_count: int = 0) -> None:
+    if fault == "until-redrive" and redrive_count == 0:
+        raise DependencyUnavailable(f"{step}: dependency unavailable until the execution is redriven (injected fault 'until-redrive')")
     if fault == "fail":
         raise business_error(f"{step} failed (injected fault 'fail')")
     if fault == "permanent":

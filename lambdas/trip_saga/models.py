@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import math
 import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
@@ -21,7 +20,9 @@ from pydantic import (
     StrictInt,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -41,29 +42,26 @@ PersonName = Annotated[str, StringConstraints(strict=True, min_length=1, max_len
 # Step Functions refuses an execution input over 256 KiB; a request that large is refused by name here too.
 MAX_REQUEST_BYTES = 256 * 1024
 
-# One canonical form per field, whatever JSON type it arrives as: ASCII digits (re's \d would take
-# other scripts' digits), at most two places, no sign, exponent, separators or whitespace.
-AMOUNT_PATTERN = re.compile(r"(0|[1-9][0-9]{0,4})(\.[0-9]{1,2})?")
+# Money is a decimal string only: the Lambda runtime (and any JSON parser) reads a JSON number as a
+# binary float before validation sees it, so 120.500000000000000001 would arrive as 120.5. A string
+# is exact; integer minor units would be too, but they make every client and reader scale by the
+# currency's exponent, and the contract's examples ("1249.90") are what people write. ASCII digits
+# only (re's \d would take other scripts' digits), no sign, exponent, separators or whitespace, and
+# exactly as many places as the currency has at most (ISO 4217: JPY none, the others two).
+AMOUNT_PATTERN = re.compile(r"(0|[1-9][0-9]{0,7})(\.[0-9]{1,2})?")
 DATE_PATTERN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+CURRENCY_PLACES = {"EUR": 2, "USD": 2, "GBP": 2, "JPY": 0, "CHF": 2, "AUD": 2, "CAD": 2}
+# The most a booking may charge, per currency (a guard against a misplaced decimal point).
+CURRENCY_MAXIMUM = {currency: Decimal("50000") if places else Decimal("7500000") for currency, places in CURRENCY_PLACES.items()}
 
 
-def _canonical_amount(value: Any) -> Decimal:
-    if isinstance(value, bool):
-        raise ValueError("amount must be a decimal number or string, not a boolean")
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError("amount must be a finite number")
-        text = repr(value)  # the shortest text that reads back as this float: 1249.9, 1e+16, 10.000000000000002
-        text = text.removesuffix(".0") if text.endswith(".0") else text
-    elif isinstance(value, int | Decimal):
-        text = str(value)
-    elif isinstance(value, str):
-        text = value
-    else:
-        raise ValueError("amount must be a decimal number or string")
-    if not AMOUNT_PATTERN.fullmatch(text):
-        raise ValueError("amount must be plain decimal digits with at most two decimal places, e.g. 1249.90")
-    return Decimal(text).quantize(Decimal("0.01"))
+def _decimal_string(value: Any) -> Decimal:
+    if not isinstance(value, str):
+        kind = "a JSON number" if isinstance(value, int | float) and not isinstance(value, bool) else type(value).__name__
+        raise ValueError(f'amount must be a decimal string such as "1249.90", not {kind}: a number loses exactness in transit')
+    if not AMOUNT_PATTERN.fullmatch(value):
+        raise ValueError('amount must be plain decimal digits with at most two decimal places, e.g. "1249.90"')
+    return Decimal(value)
 
 
 def _iso_date(value: Any) -> dt.date:
@@ -78,15 +76,15 @@ def _not_blank(value: Any) -> Any:
     return value
 
 
-# Amounts are exact: stored and shown as a string with two places ("1249.90"), never a float.
-Amount = Annotated[Decimal, BeforeValidator(_canonical_amount), PlainSerializer(lambda amount: f"{amount:.2f}", return_type=str)]
+# Amounts are exact: parsed from a string, stored and shown as one with the currency's places ("1249.90", "15000").
+Amount = Annotated[Decimal, BeforeValidator(_decimal_string), PlainSerializer(str, return_type=str)]
 # What the contract (docs/openapi.json) says of an amount; JSON Schema cannot bound a string's value.
 AMOUNT_JSON_SCHEMA = {
-    "anyOf": [
-        {"type": "number", "exclusiveMinimum": 0, "maximum": 50000, "multipleOf": 0.01},
-        {"type": "string", "pattern": f"^{AMOUNT_PATTERN.pattern}$"},
-    ],
-    "description": 'greater than 0 and at most 50000, with at most two decimal places; a string keeps it exact ("1249.90")',
+    "type": "string",
+    "pattern": f"^{AMOUNT_PATTERN.pattern}$",
+    "description": "a decimal string greater than 0, with the currency's places at most (JPY none, the others two):"
+    " at most 50000, or 7500000 JPY. A JSON number is refused: it would pass through a float",
+    "examples": ["1249.90", "15000"],
 }
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 Name = Annotated[PersonName, BeforeValidator(_not_blank)]
@@ -141,10 +139,25 @@ class HotelRequest(_Model):
 
 
 class PaymentRequest(_Model):
-    # Amounts are exact decimals (never floats) with at most two decimal places.
-    amount: Annotated[Amount, Field(gt=0, le=Decimal("50000")), WithJsonSchema(AMOUNT_JSON_SCHEMA)]
-    currency: Currency
+    currency: Currency  # first: the amount is validated in its units
+    # Amounts are exact decimals (never floats), in the currency's places; stored in canonical form.
+    amount: Annotated[Amount, Field(gt=0), WithJsonSchema(AMOUNT_JSON_SCHEMA)]
     method_token: PaymentToken
+
+    @field_validator("amount")
+    @classmethod
+    def _in_the_currency_s_units(cls, amount: Decimal, info: ValidationInfo) -> Decimal:
+        currency = info.data.get("currency")
+        if currency is None:  # the currency is invalid itself: that is the error to name
+            return amount
+        places, maximum = CURRENCY_PLACES[currency], CURRENCY_MAXIMUM[currency]
+        exponent = amount.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > places:
+            raise ValueError(f"{currency} amounts have {places or 'no'} decimal places")
+        if amount > maximum:
+            raise ValueError(f"at most {maximum} {currency}")
+        # The canonical form: exactly the currency's places ("1249.9" EUR is "1249.90").
+        return amount.quantize(Decimal(1).scaleb(-places))
 
 
 class AwsFaults(_Model):
@@ -154,20 +167,33 @@ class AwsFaults(_Model):
     flight: AwsFault | None = None
     hotel: AwsFault | None = None
     payment: AwsFault | None = None
+    confirm_payment: AwsFault | None = None
+    confirm_flight: AwsFault | None = None
+    confirm_hotel: AwsFault | None = None
     refund: AwsFault | None = None
     cancel_hotel: AwsFault | None = None
     cancel_flight: AwsFault | None = None
+    cancel_hotel_booking: AwsFault | None = None
+    cancel_flight_booking: AwsFault | None = None
+    refund_charge: AwsFault | None = None
 
 
 class Faults(_Model):
-    """Fault injection, one key per saga step; honoured only where FAULT_INJECTION_ENABLED is true."""
+    """Fault injection, one key per step (the catalog's fault_key); honoured only where FAULT_INJECTION_ENABLED is true.
+    The booking's faults apply to its whole life: its cancellation's steps read them too."""
 
     flight: Fault | None = None
     hotel: Fault | None = None
     payment: Fault | None = None
+    confirm_payment: Fault | None = None
+    confirm_flight: Fault | None = None
+    confirm_hotel: Fault | None = None
     refund: Fault | None = None
     cancel_hotel: Fault | None = None
     cancel_flight: Fault | None = None
+    cancel_hotel_booking: Fault | None = None
+    cancel_flight_booking: Fault | None = None
+    refund_charge: Fault | None = None
     aws: AwsFaults | None = None
 
 
@@ -199,6 +225,15 @@ class TaskEvent(_Model):
         StringConstraints(strict=True, min_length=1, max_length=2048),
     ] = "direct"
     retry_count: Annotated[StrictInt, Field(ge=0)] = 0
+    redrive_count: Annotated[StrictInt, Field(ge=0)] = 0  # $$.Execution.RedriveCount
+    # A cancellation step's own execution (the cancellation workflow's); `execution_arn` is then the
+    # booking's execution, which owns the items it closes.
+    cancellation_arn: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=2048)] | None = None
+    # The reconciliation's own execution, when it acts for an ended booking execution: recorded as what closed an item.
+    reconciliation_arn: Annotated[str, StringConstraints(strict=True, min_length=1, max_length=2048)] | None = None
+    # The state machine's last attempt at a compensation, after the alert: any failure is raised as
+    # CompensationFailed, the execution's error at the state RedriveExecution resumes.
+    last_attempt: bool = False
 
 
 class StepResult(_Model):

@@ -10,9 +10,10 @@ Every reservation, charge and tombstone records its owner: the request's fingerp
 that wrote it. A compensation closes only what its own request owns, and gives back the units stored
 with the reservation, never what its input says.
 
-Reserve is one request (PutItem, or TransactWriteItems with the inventory it takes). Compensate reads
-the reservation (GetItem, strongly consistent), then closes it in one request (UpdateItem, or
-TransactWriteItems giving the stored units back), or writes the tombstone when there is none.
+Reserve is one request (PutItem, or TransactWriteItems with the inventory it takes); confirm is one
+UpdateItem conditioned on the item being the owner's and still open. Compensate and cancel read the
+reservation (GetItem, strongly consistent), then close it in one request (UpdateItem, or
+TransactWriteItems giving the stored units back); with none, a compensation writes the tombstone.
 DynamoDB's TransactionConflict (another transaction on the same item in progress) is retried here
 with backoff until it resolves into a reservation or SoldOut, while the function has time left."""
 
@@ -136,19 +137,66 @@ class ReservationRepository:
             return Outcome(item, changed=True)
         raise AssertionError("unreachable: _attempts raises when time runs out")
 
-    def close(self, booking_id: str, owner: Owner, *, service: str, open_status: str, closed_status: str) -> Outcome:
+    def confirm(self, booking_id: str, owner: Owner, *, open_status: str, confirmed_status: str) -> Outcome:
+        """Confirm the owner's open reservation (one conditional UpdateItem). Found already confirmed by
+        the owner: unchanged. Anything else (closed, another's, none): unchanged and not owned, with the
+        item as found ({} for none)."""
+        key = reservation_key(booking_id)
+        now = utc_now()
+        for _ in self._attempts("confirm"):
+            try:
+                with retryable_as_dependency_unavailable("confirm"), _conflicts():
+                    confirmed = self.table.update_item(
+                        Key=key,
+                        UpdateExpression="SET #status = :confirmed, updated_at = :now, confirmed_at = :now",
+                        ConditionExpression=_OWN_AND_OPEN,
+                        ExpressionAttributeNames={"#status": "status"},
+                        ExpressionAttributeValues={":confirmed": confirmed_status, ":now": now, **_own_and_open(owner, open_status)},
+                        ReturnValues="ALL_NEW",
+                        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                    )
+            except _Conflict:
+                continue
+            except ClientError as error:
+                if error_code(error) != "ConditionalCheckFailedException":
+                    raise
+                found = _failed_condition_item(error, 0) or {}
+                done = owner.owns(found) and found.get("status") == confirmed_status
+                return Outcome(found, changed=False, owned=done)
+            return Outcome(confirmed["Attributes"], changed=True)
+        raise AssertionError("unreachable: _attempts raises when time runs out")
+
+    def close(
+        self,
+        booking_id: str,
+        owner: Owner,
+        *,
+        service: str,
+        open_status: str,
+        closed_status: str,
+        tombstone: bool = True,
+        closed_by: str | None = None,
+    ) -> Outcome:
         """Close the owner's open reservation and give back the units stored with it, exactly once; with
-        no reservation, write the owner's closed tombstone; with a closed one or another request's,
-        change nothing. Safe to retry at any point."""
+        no reservation, write the owner's closed tombstone (unless `tombstone` is False: then nothing,
+        not owned); with a closed one or another request's, change nothing. `closed_by`: the execution
+        that closes it, recorded (a cancellation's). Safe to retry at any point."""
         key = reservation_key(booking_id)
         for _ in self._attempts("compensate"):
             try:
                 with retryable_as_dependency_unavailable("compensate"), _conflicts():
                     stored = self.table.get_item(Key=key, ConsistentRead=True).get("Item")
                     now = utc_now()
-                    closed = {"status": closed_status, "updated_at": now, "closed_at": now}
+                    closed = {
+                        "status": closed_status,
+                        "updated_at": now,
+                        "closed_at": now,
+                        **({"closed_by": closed_by} if closed_by else {}),
+                    }
+                    if stored is None and not tombstone:
+                        return Outcome({}, changed=False, owned=False)
                     if stored is None:
-                        tombstone = {
+                        written = {
                             **key,
                             "kind": "reservation",
                             "booking_id": booking_id,
@@ -158,8 +206,8 @@ class ReservationRepository:
                             "tombstone": True,
                             **owner.attributes(),
                         }
-                        _changed_if_condition_fails(self.table.put_item, **_put_new(self.table_name, tombstone)["Put"])
-                        return Outcome(tombstone, changed=True)
+                        _changed_if_condition_fails(self.table.put_item, **_put_new(self.table_name, written)["Put"])
+                        return Outcome(written, changed=True)
                     if not owner.owns(stored):
                         return Outcome(stored, changed=False, owned=False)
                     if stored["status"] != open_status:
@@ -257,21 +305,28 @@ def _gives(table_name: str, holds: list[Hold], now: str) -> list[dict[str, Any]]
     ]
 
 
+_OWN_AND_OPEN = "#status = :open AND request_fingerprint = :fingerprint AND execution_arn = :execution"
+
+
+def _own_and_open(owner: Owner, open_status: str) -> dict[str, str]:
+    return {":open": open_status, ":fingerprint": owner.request_fingerprint, ":execution": owner.execution_arn}
+
+
 def _close_own(table_name: str, key: dict[str, str], owner: Owner, open_status: str, closed: dict[str, str]) -> dict[str, Any]:
     """Close the reservation only if it is still open and still the owner's (as read)."""
+    closed_by = ", closed_by = :closed_by" if "closed_by" in closed else ""
     return {
         "Update": {
             "TableName": table_name,
             "Key": key,
-            "UpdateExpression": "SET #status = :closed, updated_at = :now, closed_at = :now",
-            "ConditionExpression": "#status = :open AND request_fingerprint = :fingerprint AND execution_arn = :execution",
+            "UpdateExpression": f"SET #status = :closed, updated_at = :now, closed_at = :now{closed_by}",
+            "ConditionExpression": _OWN_AND_OPEN,
             "ExpressionAttributeNames": {"#status": "status"},
             "ExpressionAttributeValues": {
                 ":closed": closed["status"],
-                ":open": open_status,
                 ":now": closed["updated_at"],
-                ":fingerprint": owner.request_fingerprint,
-                ":execution": owner.execution_arn,
+                **({":closed_by": closed["closed_by"]} if closed_by else {}),
+                **_own_and_open(owner, open_status),
             },
         }
     }

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from tests.support.chaos import COMPENSATION_PATHS, HAPPY_PATH
 pytestmark = pytest.mark.network
 
 Request = Callable[..., dict[str, Any]]
+CONFIRMED = dict.fromkeys(("flight", "hotel", "payment"), "CONFIRMED")
 
 
 def anonymous(request: dict[str, Any]) -> dict[str, Any]:
@@ -41,18 +43,12 @@ def test_a_booking_through_the_api_is_confirmed(api: BookingsApi, customer: Cust
     assert view.status == 200
     assert view.body["status"] == "confirmed"
     assert view.body["steps"] == HAPPY_PATH
-    assert {service: part["status"] for service, part in view.body["parts"].items()} == {
-        "flight": "RESERVED",
-        "hotel": "RESERVED",
-        "payment": "CHARGED",
-    }
+    assert {service: part["status"] for service, part in view.body["parts"].items()} == CONFIRMED
     execution = saga.describe(request["booking_id"])  # the booking is the token's customer's
     assert execution and json.loads(execution["input"])["customer"]["customer_id"] == customer.customer_id
-    assert {service: item and item["status"] for service, item in saga.items(request["booking_id"]).items()} == {
-        "flight": "RESERVED",
-        "hotel": "RESERVED",
-        "payment": "CHARGED",
-    }
+    assert {service: item and item["status"] for service, item in saga.items(request["booking_id"]).items()} == CONFIRMED
+    listed = api.list(limit=100)
+    assert listed.status == 200 and request["booking_id"] in [summary["booking_id"] for summary in listed.body["bookings"]]
 
 
 @pytest.mark.usefixtures("faults_enabled")
@@ -134,3 +130,43 @@ def test_book_cli_through_the_api_shows_the_rollback(deployed: workspaces.Worksp
     assert finished.returncode == 1, finished.stderr  # not booked
     view = json.loads(finished.stdout)
     assert (view["status"], view["steps"]) == ("rolled back", COMPENSATION_PATHS["payment"])
+
+
+def test_a_customer_cancels_a_confirmed_booking_once_even_asking_twice_at_once(
+    api: BookingsApi, saga: SagaClient, new_request: Request
+) -> None:
+    request = anonymous(new_request())
+    api.create(request)
+    assert api.wait(request["booking_id"]).body["status"] == "confirmed"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:  # two tabs, one click each
+        answers = list(pool.map(lambda _: api.cancel(request["booking_id"]), range(2)))
+    view = api.wait(request["booking_id"], timeout=300)
+
+    assert [answer.status for answer in answers] == [202, 202]
+    assert {answer.headers["location"] for answer in answers} == {f"/bookings/{request['booking_id']}"}
+    assert view.body["status"] == "cancelled"
+    assert view.body["cancellation_steps"] == ["CancelHotelBooking", "CancelFlightBooking", "RefundCharge", "BookingCancelled"]
+    assert {service: part["status"] for service, part in view.body["parts"].items()} == {
+        "flight": "CANCELLED",
+        "hotel": "CANCELLED",
+        "payment": "REFUNDED",
+    }
+    cancellations = saga.sfn.list_executions(stateMachineArn=saga.cancellation_arn)["executions"]
+    assert [c["name"] for c in cancellations].count(request["booking_id"]) == 1  # one cancellation, however often asked
+    assert api.cancel(request["booking_id"]).status == 202  # asked again after it ended: still that one
+
+
+@pytest.mark.usefixtures("faults_enabled")
+def test_a_booking_that_is_not_confirmed_cannot_be_cancelled(
+    deployed: workspaces.Workspace, api: BookingsApi, new_request: Request
+) -> None:
+    rolled_back = anonymous(new_request(payment="fail"))
+    api.create(rolled_back)
+    api.wait(rolled_back["booking_id"])
+    refused = api.cancel(rolled_back["booking_id"])
+    other = BookingsApi(deployed.outputs["api_url"], sign_in(deployed, f"it-{RUN_ID}-customer-2").access_token)
+
+    assert refused.status == 409 and refused.body["type"].endswith("/booking-not-cancellable")
+    assert "is rolled back" in refused.body["detail"]
+    assert other.cancel(rolled_back["booking_id"]).status == 404  # another's booking looks unknown here too

@@ -4,6 +4,7 @@ duplicate starts. The same assertions hold locally and on AWS."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +14,7 @@ from botocore.exceptions import ClientError
 from sagatools.client import workspaces
 from sagatools.client.race import run_race
 from sagatools.client.saga_client import ResubmissionConflict, SagaClient
+from tests.support import chaos
 from tests.support.chaos import COMPENSATION_PATHS, HAPPY_PATH
 
 pytestmark = pytest.mark.network
@@ -23,7 +25,7 @@ FINAL = {  # service -> (status, tombstone) after a failure at each step
     "hotel": {"flight": ("CANCELLED", False), "hotel": ("CANCELLED", True), "payment": None},
     "payment": {"flight": ("CANCELLED", False), "hotel": ("CANCELLED", False), "payment": ("REFUNDED", True)},
 }
-BOOKED = {"flight": ("RESERVED", False), "hotel": ("RESERVED", False), "payment": ("CHARGED", False)}
+BOOKED = {"flight": ("CONFIRMED", False), "hotel": ("CONFIRMED", False), "payment": ("CONFIRMED", False)}
 ORIGINAL_ERROR = {"flight": "FlightReservationFailed", "hotel": "HotelReservationFailed", "payment": "PaymentDeclined"}
 
 
@@ -157,24 +159,105 @@ def test_bookings_racing_for_the_last_seats_sell_each_seat_once(saga: SagaClient
 
 
 @pytest.mark.usefixtures("faults_enabled")
-def test_a_compensation_that_never_succeeds_alerts_and_counts(saga: SagaClient, new_request: Request) -> None:
-    """The refund fails on every attempt: the other compensations still run, then the operators are
-    alerted (SNS, through its KMS key) and the CompensationFailed alarm's metric is put, as the role's
-    policies allow (compensation_max_attempts is 3 here and on dev: seconds, not minutes)."""
-    report = saga.run(new_request(payment="fail", refund="permanent"), timeout=600)
+def test_a_compensation_that_fails_until_redriven_alerts_counts_and_is_finished_by_a_redrive(
+    saga: SagaClient, new_request: Request
+) -> None:
+    """The refund fails on every attempt: the other compensations still run, the operators are alerted
+    (SNS, through its KMS key), the CompensationFailed alarm's metric is put, and the execution fails at
+    the refund's last attempt. The cause fixed (the fault clears once redriven), RedriveExecution resumes
+    there, on the same execution: the refund completes and the saga ends rolled back
+    (compensation_max_attempts is 3 here and on dev: seconds, not minutes)."""
+    request = new_request(payment="fail", refund="until-redrive")
+    report = saga.run(request, timeout=600)
 
     assert (report.status, report.error) == ("FAILED", "CompensationFailed"), report.cause
     assert report.path == [
         *COMPENSATION_PATHS["payment"][:4],
         *("RefundPaymentUnfinished", "FinishCompensations", "CompensateRemaining", "CompensateRemaining"),
-        *("AlertOperator", "CountCompensationFailed", "CompensationFailed"),
+        *("AlertOperator", "CountCompensationFailed", "CompensationFailed", "LastAttempt"),
     ]
-    # The declined payment wrote nothing; the refund that never ran to completion left no tombstone either.
     assert state(report.items) == {"flight": ("CANCELLED", False), "hotel": ("CANCELLED", False), "payment": None}
-    assert json.loads(report.cause or "{}")["unfinished"] == "RefundPayment"
+    assert json.loads(report.cause or "{}")["errorMessage"].startswith("RefundPayment: DependencyUnavailable")
     succeeded = [
         (event["taskSucceededEventDetails"]["resourceType"], event["taskSucceededEventDetails"]["resource"])
         for event in saga.history(report.execution_arn)
         if event["type"] == "TaskSucceeded"
     ]
     assert ("sns", "publish") in succeeded and ("aws-sdk:cloudwatch", "putMetricData") in succeeded, succeeded
+
+    saga.sfn.redrive_execution(executionArn=report.execution_arn)
+    redriven = saga.wait(report.execution_arn, timeout=600)
+    assert (redriven["status"], redriven.get("error"), redriven["redriveCount"]) == ("FAILED", "SagaFailed", 1)
+    events = saga.history(report.execution_arn)
+    assert [e["type"] for e in events].count("ExecutionRedriven") == 1
+    assert saga.path(report.execution_arn)[len(report.path) :] == [
+        "CompensationFailed",
+        "LastAttempt",
+        "LastAttempt",
+        "LastAttempt",
+        "SagaFailed",
+    ]
+    assert state(saga.items(request["booking_id"]))["payment"] == ("REFUNDED", True)
+
+
+@pytest.mark.usefixtures("faults_enabled")
+def test_a_booking_stopped_while_its_payment_is_retried_is_reconciled_within_two_minutes(
+    deployed: workspaces.Workspace, saga: SagaClient, new_request: Request
+) -> None:
+    """StopExecution (the console's Stop) runs no Catch: the reconciliation, started by the execution's
+    status-change event, rolls it back (its payment never confirmed) and the seats and rooms are back."""
+    request = new_request(payment="transient:3")  # ProcessPayment retries for seconds: time to stop it
+    arn = saga.start(request)
+    deadline = time.monotonic() + 60
+    while "ProcessPayment" not in saga.path(arn):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    before = held_units(deployed, request)
+    stopped = time.monotonic()
+    saga.sfn.stop_execution(executionArn=arn, error="Operator.Stopped", cause="the integration suite")
+    assert saga.sfn.describe_execution(executionArn=arn)["status"] == "ABORTED"  # at once, as AWS answers
+
+    (reconciliation,) = saga.reconciliations(arn, timeout=120)
+    reconciled_in = time.monotonic() - stopped
+    assert reconciliation["status"] == "SUCCEEDED", reconciliation.get("cause")
+    assert reconciliation["path"] == chaos.RECONCILED_BACK
+    items = saga.items(request["booking_id"])
+    assert {service: item and item["status"] for service, item in items.items()} == {
+        "flight": "CANCELLED",
+        "hotel": "CANCELLED",
+        "payment": "REFUNDED",
+    }
+    assert all(item and item.get("closed_by") == reconciliation["executionArn"] for item in items.values())
+    assert held_units(deployed, request) == dict.fromkeys(before, 0) and all(before.values())
+    assert reconciled_in < 120
+
+
+@pytest.mark.usefixtures("faults_enabled")
+def test_a_booking_whose_payment_cannot_be_confirmed_is_rolled_back_by_the_reconciliation(saga: SagaClient, new_request: Request) -> None:
+    """Past the pivot nothing is compensated: the execution fails at ConfirmPayment, and the reconciliation
+    (FAILED off the saga's own paths) finds the payment unconfirmed and closes the PENDING parts."""
+    report = saga.run(new_request(confirm_payment="fail"), timeout=300)
+
+    assert report.path == HAPPY_PATH[:4]
+    assert (report.status, report.error) == ("FAILED", "PaymentConfirmationFailed")
+    (reconciliation,) = saga.reconciliations(report.execution_arn, timeout=120)
+    assert reconciliation["path"] == chaos.RECONCILED_BACK
+    assert state(saga.items(report.booking_id)) == {
+        "flight": ("CANCELLED", False),
+        "hotel": ("CANCELLED", False),
+        "payment": ("REFUNDED", False),
+    }
+
+
+def held_units(deployed: workspaces.Workspace, request: dict[str, Any]) -> dict[str, int]:
+    """What the booking's reservations hold of each inventory item (from the units stored with them)."""
+    saga = deployed.saga()
+    held: dict[str, int] = {}
+    for item in saga.items(request["booking_id"]).values():
+        if item and item["status"] in chaos.ACTIVE:
+            for hold in item.get("units", []):
+                held[hold["pk"]] = held.get(hold["pk"], 0) + int(hold["units"])
+        elif item:
+            for hold in item.get("units", []):
+                held.setdefault(hold["pk"], 0)
+    return held

@@ -32,7 +32,7 @@ def test_a_hundred_bookings_race_for_ten_seats() -> None:
         outcomes = [engine.wait(arn, timeout=300) for arn in arns]
         seats = engine.saga.dynamodb.Table(engine.table_name("flight")).get_item(Key={"pk": "FLIGHT#ZZ1010#2027-05-14", "sk": "INVENTORY"})
         conservation = inventory.conservation_violations(engine.all_items())
-        reserved = [r for r in engine.all_items()["flight"] if r.get("status") == "RESERVED"]
+        reserved = [r for r in engine.all_items()["flight"] if r.get("status") == "CONFIRMED"]
         peak = engine.peak_concurrency
 
     succeeded = [o for o in outcomes if o["status"] == "SUCCEEDED"]

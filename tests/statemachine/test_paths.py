@@ -14,7 +14,7 @@ from sagatools.client.saga_client import ResubmissionConflict
 from sagatools.contract import catalog
 from sagatools.contract.settings import DEPLOY_DEFAULTS
 from sagatools.emulator.engine import REGION, LocalEngine
-from tests.support.chaos import COMPENSATION_PATHS
+from tests.support.chaos import COMPENSATION_PATHS, HAPPY_PATH
 
 pytestmark = pytest.mark.moto
 
@@ -25,12 +25,12 @@ def statuses(items: dict[str, dict[str, Any] | None]) -> dict[str, tuple[str, bo
     return {service: None if item is None else (item["status"], item["tombstone"]) for service, item in items.items()}
 
 
-def test_happy_path_reserves_everything(engine: LocalEngine, request_for: Any) -> None:
+def test_happy_path_reserves_everything_then_confirms_it(engine: LocalEngine, request_for: Any) -> None:
     report = engine.run(request_for())
 
-    assert report.path == ["ReserveFlight", "ReserveHotel", "ProcessPayment", "BookingSucceeded"]
+    assert report.path == HAPPY_PATH
     assert (report.status, report.error) == ("SUCCEEDED", None)
-    assert statuses(report.items) == {"flight": ("RESERVED", False), "hotel": ("RESERVED", False), "payment": ("CHARGED", False)}
+    assert statuses(report.items) == {"flight": ("CONFIRMED", False), "hotel": ("CONFIRMED", False), "payment": ("CONFIRMED", False)}
     payment = report.items["payment"]
     assert payment is not None and payment["details"]["amount"] == "1249.90" and payment["details"]["currency"] == "EUR"
     assert all(item and item["execution_arn"] == report.execution_arn for item in report.items.values())
@@ -81,23 +81,26 @@ def test_a_compensation_that_cannot_complete_ends_in_compensation_failed_and_can
         after = engine.items(request["booking_id"])
         conservation = inventory.conservation_violations(engine.all_items())
 
-    # CancelHotel was retried to exhaustion; CancelFlight still ran; operators were told.
+    # CancelHotel was retried to exhaustion; CancelFlight still ran; operators were told; then each
+    # compensation of the chain from there once more, CancelHotel first, which fails the execution there.
     assert report.path == [
         "ReserveFlight", "ReserveHotel", "ProcessPayment", "RefundPayment", "CancelHotel",
         "CancelHotelUnfinished", "FinishCompensations", "CompensateRemaining", "AlertOperator", "CountCompensationFailed",
-        "CompensationFailed",
+        "CompensationFailed", "LastAttempt",
     ]  # fmt: skip
     assert (report.status, report.error) == ("FAILED", "CompensationFailed")
-    assert len(attempts) == DEPLOY_DEFAULTS["compensation_max_attempts"] + 1
-    assert len(sleeps) == DEPLOY_DEFAULTS["compensation_max_attempts"]
+    last_attempts = 3  # the last attempt's own retrier: MaxAttempts 2
+    assert len(attempts) == DEPLOY_DEFAULTS["compensation_max_attempts"] + 1 + last_attempts
+    assert len(sleeps) == DEPLOY_DEFAULTS["compensation_max_attempts"] + last_attempts - 1
     assert all(0 <= delay <= 60 for delay in sleeps)  # full jitter, capped by MaxDelaySeconds
-    assert statuses(report.items) == {"flight": ("CANCELLED", False), "hotel": ("RESERVED", False), "payment": ("REFUNDED", True)}
+    assert statuses(report.items) == {"flight": ("CANCELLED", False), "hotel": ("PENDING", False), "payment": ("REFUNDED", True)}
     cause = json.loads(report.cause or "")
-    assert cause["unfinished"] == "CancelHotel" and cause["error"]["Error"] == "DependencyUnavailable"
-    assert cause["original_error"]["Error"] == "PaymentDeclined"
-    assert cause["finished"] == [{"step": "CancelFlight", "function": cause["remaining"][0]["function"], "result": {"status": "CANCELLED"}}]
+    assert cause["errorType"] == "CompensationFailed"
+    assert cause["errorMessage"].startswith("CancelHotel: DependencyUnavailable: ")
     (alert,) = alerts
-    assert alert == cause
+    assert alert["unfinished"] == "CancelHotel" and alert["error"]["Error"] == "DependencyUnavailable"
+    assert alert["original_error"]["Error"] == "PaymentDeclined"
+    assert alert["finished"] == [{"step": "CancelFlight", "function": alert["remaining"][0]["function"], "result": {"status": "CANCELLED"}}]
     # ... and counted once, where the CompensationFailed alarm looks (test_plan.py: the alarm's metric)
     assert counted == [({"StateMachine": "trip-saga-retry-booking-saga"}, 1.0)]
     # The runbook's step: once the cause is fixed, finishing the compensations closes what was left.
@@ -154,7 +157,7 @@ def test_every_step_reports_its_outcome_as_a_metric(request_for: Any) -> None:
     with LocalEngine(prefix="trip-saga-metrics") as engine:
         engine.run(request_for(hotel="transient:1", payment="fail", cancel_flight="permanent"))
         metrics = emitted_metrics(engine)
-    attempts = DEPLOY_DEFAULTS["compensation_max_attempts"] + 1
+    attempts = DEPLOY_DEFAULTS["compensation_max_attempts"] + 1 + 3  # and the last attempt's three
     assert sorted(set(metrics)) == sorted(
         {
             ("StepSucceeded", "ReserveFlight"),
@@ -173,7 +176,7 @@ def test_submitting_a_booking_again_reports_its_existing_execution(engine: Local
     request = request_for()
     first = engine.run(request)
     again = engine.run(request)
-    same_booking = engine.run({**request, "payment": {**request["payment"], "amount": 1249.9}})  # the same amount, as a number
+    same_booking = engine.run({**request, "payment": {**request["payment"], "amount": "1249.9"}})  # the same amount, other digits
     with pytest.raises(ResubmissionConflict, match="submitted before with other details"):
         engine.run({**request, "payment": {**request["payment"], "amount": "5.00"}})
 

@@ -1,4 +1,5 @@
-"""The rendered ASL's shape: retries, catches, one compensation chain, and the renderer's guarantees."""
+"""The rendered ASL's shape: retries, catches, one compensation chain, the confirmations after the
+pivot, the cancellation and the reconciliation, and the renderer's guarantees."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import pytest
 
 from sagatools.contract import asl, catalog
+from sagatools.contract.paths import TEMPLATES
 from sagatools.contract.settings import DEPLOY_DEFAULTS, state_machine_settings
 from tests.support import chaos
 
@@ -20,36 +22,52 @@ LAMBDA_TRANSIENT = {
     "Lambda.TooManyRequestsException",
     "Lambda.ClientExecutionTimeoutException",
 }
-PAYLOAD = {"request.$": "$$.Execution.Input", "execution_arn.$": "$$.Execution.Id", "retry_count.$": "$$.State.RetryCount"}
+PAYLOAD = {
+    "request.$": "$$.Execution.Input",
+    "execution_arn.$": "$$.Execution.Id",
+    "retry_count.$": "$$.State.RetryCount",
+    "redrive_count.$": "$$.Execution.RedriveCount",
+}
 ALERT_TOPIC = "arn:aws:sns:eu-west-1:111122223333:alerts"
 FORWARD = ["ReserveFlight", "ReserveHotel", "ProcessPayment"]
+CONFIRMS = ["ConfirmPayment", "ConfirmFlight", "ConfirmHotel"]
 CHAIN = ["RefundPayment", "CancelHotel", "CancelFlight"]
 ENTRY = {"ReserveFlight": "CancelFlight", "ReserveHotel": "CancelHotel", "ProcessPayment": "RefundPayment"}
 RESULT_PATH = {
     "ReserveFlight": "$.results.flight",
     "ReserveHotel": "$.results.hotel",
     "ProcessPayment": "$.results.payment",
+    "ConfirmPayment": "$.results.payment",
+    "ConfirmFlight": "$.results.flight",
+    "ConfirmHotel": "$.results.hotel",
     "RefundPayment": "$.results.refund",
     "CancelHotel": "$.results.hotel_cancel",
     "CancelFlight": "$.results.flight_cancel",
 }
 
 
-def values() -> dict[str, Any]:
-    functions = catalog.load().functions
+def values(workflow: str = "booking") -> dict[str, Any]:
+    """What the root module gives each template: its functions' ARNs (the catalog's workflows), the settings, the alerting."""
+    functions = catalog.load().invoked_by(workflow)
     arns = {f.arn_placeholder: f"arn:aws:lambda:eu-west-1:111122223333:function:x-{f.key}" for f in functions}
-    return {**state_machine_settings(), **arns, "alert_topic_arn": ALERT_TOPIC, "metrics_namespace": catalog.METRICS_NAMESPACE}
+    alerting = {"alert_topic_arn": ALERT_TOPIC, "metrics_namespace": catalog.METRICS_NAMESPACE} if workflow != "reconciliation" else {}
+    return {**state_machine_settings(workflow), **arns, **alerting}
+
+
+def definition(workflow: str) -> dict[str, Any]:
+    rendered: dict[str, Any] = asl.render_definition(values(workflow), TEMPLATES[workflow])
+    return rendered
 
 
 @pytest.fixture(scope="module")
 def states() -> dict[str, Any]:
-    definition = asl.render_definition(values())
-    assert definition["StartAt"] == "ReserveFlight"
-    states: dict[str, Any] = definition["States"]
+    booking = definition("booking")
+    assert booking["StartAt"] == "ReserveFlight"
+    states: dict[str, Any] = booking["States"]
     return states
 
 
-@pytest.mark.parametrize("name", FORWARD + CHAIN)
+@pytest.mark.parametrize("name", FORWARD + CONFIRMS + CHAIN)
 def test_every_task_invokes_its_function_through_lambda_invoke(states: dict[str, Any], name: str) -> None:
     state = states[name]
     function = catalog.load().by_state(name)
@@ -94,7 +112,9 @@ def test_invalid_requests_are_rejected_without_compensation(states: dict[str, An
 def test_one_compensation_chain_newest_first(states: dict[str, Any]) -> None:
     assert [states[name]["Next"] for name in CHAIN] == ["CancelHotel", "CancelFlight", "SagaFailed"]
     tasks = [name for name, state in states.items() if state["Type"] == "Task"]
-    assert sorted(tasks) == sorted([*FORWARD, *CHAIN, "AlertOperator", "CountCompensationFailed"])  # no copies of compensation tasks
+    assert sorted(tasks) == sorted(
+        [*FORWARD, *CONFIRMS, *CHAIN, "AlertOperator", "CountCompensationFailed"]
+    )  # no copies of compensation tasks
     assert states["SagaFailed"]["Error"] == "SagaFailed"
     assert states["SagaFailed"]["CausePath"] == "States.JsonToString($.error_info)"
 
@@ -146,17 +166,84 @@ def test_finish_compensations_runs_the_rest_one_at_a_time_then_alerts(states: di
         ],
     }
     assert count["Next"] == count["Catch"][0]["Next"] == "CompensationFailed"  # and a metrics outage still ends there
-    assert states["CompensationFailed"] == {
-        "Type": "Fail",
-        "Comment": states["CompensationFailed"]["Comment"],
-        "Error": "CompensationFailed",
-        "CausePath": "States.JsonToString($.compensation)",
-    }
 
 
-def test_the_happy_path_ends_in_success(states: dict[str, Any]) -> None:
-    assert [states[name]["Next"] for name in FORWARD] == ["ReserveHotel", "ProcessPayment", "BookingSucceeded"]
+@pytest.mark.parametrize(("workflow", "then"), [("booking", "SagaFailed"), ("cancellation", "BookingCancelled")])
+def test_a_step_that_cannot_complete_fails_the_execution_at_a_task_redrive_resumes(workflow: str, then: str) -> None:
+    """Not at a Fail state ("a Fail state ... reenters the Fail state and fails again", redrive-executions.html):
+    at a Map over each step once more, the unfinished first, told it is the last attempt (so the function
+    raises CompensationFailed); once the cause is fixed a redrive finishes them and the execution ends."""
+    states = definition(workflow)["States"]
+    last = states["CompensationFailed"]
+    assert last["Type"] == "Map" and last["MaxConcurrency"] == 1 and last["ItemsPath"] == "$.compensation.last_attempts"
+    assert last["Next"] == then and "Catch" not in last
+    (inner,) = last["ItemProcessor"]["States"].values()
+    assert inner["Type"] == "Task" and inner["Parameters"]["Payload"]["last_attempt"] is True and "Catch" not in inner
+    for name, state in states.items():
+        if name.endswith("Unfinished"):
+            assert state["Parameters"]["last_attempts"][0]["step"] == state["Parameters"]["unfinished"]
+            assert state["Parameters"]["last_attempts"][1:] == state["Parameters"]["remaining"]
+    assert not [name for name, state in states.items() if state["Type"] == "Fail" and name == "CompensationFailed"]
+
+
+def test_the_happy_path_reserves_then_confirms_past_the_pivot(states: dict[str, Any]) -> None:
+    assert [states[name]["Next"] for name in [*FORWARD, *CONFIRMS]] == [
+        "ReserveHotel", "ProcessPayment", "ConfirmPayment", "ConfirmFlight", "ConfirmHotel", "BookingSucceeded",
+    ]  # fmt: skip
     assert states["BookingSucceeded"] == {"Type": "Succeed"}
+
+
+@pytest.mark.parametrize("name", CONFIRMS)
+def test_confirmations_are_retried_for_minutes_and_never_compensated(states: dict[str, Any], name: str) -> None:
+    never, persistent = states[name]["Retry"]
+    assert never == {"ErrorEquals": ["ConfirmationRefused", chaos.CONFIRM_ERRORS[name]], "MaxAttempts": 0}  # retrying cannot help
+    assert persistent["ErrorEquals"] == ["States.ALL"] and persistent["MaxAttempts"] == DEPLOY_DEFAULTS["compensation_max_attempts"]
+    assert "Catch" not in states[name]  # past the pivot: the execution fails here and reconciliation decides
+
+
+def test_the_cancellation_starts_at_the_hotel_confirmed_last_and_changes_nothing_until_it_is() -> None:
+    states = definition("cancellation")["States"]
+    assert definition("cancellation")["StartAt"] == "CancelHotelBooking"
+    assert [states[name]["Next"] for name in ("CancelHotelBooking", "CancelFlightBooking", "RefundCharge")] == [
+        "CancelFlightBooking", "RefundCharge", "BookingCancelled",
+    ]  # fmt: skip
+    refused, other = states["CancelHotelBooking"]["Catch"]
+    assert refused == {
+        "ErrorEquals": ["BookingNotCancellable", "InvalidBookingRequest"],
+        "ResultPath": "$.error_info",
+        "Next": "NotCancellable",
+    }
+    assert other["Next"] == "CancelHotelBookingUnfinished"
+    assert states["NotCancellable"]["Error"] == "BookingNotCancellable"
+    payload = states["RefundCharge"]["Parameters"]["Payload"]
+    assert payload["execution_arn.$"] == "$$.Execution.Input.booking_execution_arn" and payload["cancellation_arn.$"] == "$$.Execution.Id"
+
+
+def test_the_reconciliation_leaves_the_saga_s_own_endings_and_decides_by_the_payment() -> None:
+    reconciliation = definition("reconciliation")
+    states = reconciliation["States"]
+    assert reconciliation["StartAt"] == "ReadExecution"
+    assert states["ReadExecution"]["Resource"] == "arn:aws:states:::aws-sdk:sfn:describeExecution"
+    assert states["ReadExecution"]["Parameters"] == {"ExecutionArn.$": "$.detail.executionArn"}  # the event carries no input
+    own = states["EndedOnItsOwnPath"]["Choices"][1]["And"][1]["Or"]
+    assert {choice["StringEquals"] for choice in own} == {
+        "SagaFailed",
+        "CompensationFailed",
+        "InvalidBookingRequest",
+        "BookingConflict",
+        "Runtime.UnmarshalError",
+    }
+    decide = states["CommittedByThePayment"]
+    assert decide["Choices"] == [{"Variable": "$.payment.status", "StringEquals": "CONFIRMED", "Next": "ConfirmFlight"}]
+    assert decide["Default"] == "CancelHotel"
+    assert [states[name]["Next"] for name in ("ConfirmFlight", "ConfirmHotel", "CancelHotel", "CancelFlight")] == [
+        "ConfirmHotel", "RolledForward", "CancelFlight", "RolledBack",
+    ]  # fmt: skip
+    invoked = {
+        state["Parameters"]["FunctionName"] for state in states.values() if state.get("Resource") == "arn:aws:states:::lambda:invoke"
+    }
+    assert invoked == set(values("reconciliation").values()) - set(state_machine_settings("reconciliation").values())
+    assert all("Catch" not in state or state["Catch"][0]["ErrorEquals"] == ["InvalidBookingRequest"] for state in states.values())
 
 
 # -- the renderer ---------------------------------------------------------------------------------

@@ -29,15 +29,27 @@ def expected_addresses(environment: str, alert_emails: list[str]) -> set[str]:
         "module.kms.aws_kms_key.this",
         "module.kms.aws_kms_alias.this",
         "module.alerts.aws_sns_topic.alerts",
-        "module.state_machine.aws_sfn_state_machine.this",
-        "module.state_machine.aws_iam_role.this",
-        "module.state_machine.aws_iam_role_policy.this",
-        "module.state_machine.aws_cloudwatch_log_group.this",
         "module.monitoring.aws_cloudwatch_dashboard.saga",
         "module.monitoring.aws_cloudwatch_metric_alarm.compensation_failed",
         "module.monitoring.aws_cloudwatch_metric_alarm.executions_failed",
+        'module.monitoring.aws_cloudwatch_metric_alarm.executions_ended_early["aborted"]',
+        'module.monitoring.aws_cloudwatch_metric_alarm.executions_ended_early["timed-out"]',
+        'module.monitoring.aws_cloudwatch_metric_alarm.other_executions_failed["cancellation"]',
+        'module.monitoring.aws_cloudwatch_metric_alarm.other_executions_failed["reconciliation"]',
+        'module.monitoring.aws_cloudwatch_metric_alarm.other_compensation_failed["cancellation"]',
         "module.monitoring.aws_cloudwatch_metric_alarm.api_5xx",
     }
+    # Three state machines; the reconciliation also its EventBridge rule, target and the role EventBridge uses.
+    for machine in ("state_machine", "cancellation", "reconciliation"):
+        for kind in ("aws_sfn_state_machine.this", "aws_iam_role.this", "aws_iam_role_policy.this", "aws_cloudwatch_log_group.this"):
+            addresses.add(f"module.{machine}.{kind}")
+    for kind in (
+        "aws_cloudwatch_event_rule.started_by[0]",
+        "aws_cloudwatch_event_target.started_by[0]",
+        "aws_iam_role.events[0]",
+        "aws_iam_role_policy.events[0]",
+    ):
+        addresses.add(f"module.reconciliation.{kind}")
     addresses |= {f'module.alerts.aws_sns_topic_subscription.email["{email}"]' for email in alert_emails}
     # the bookings API, with the Cognito user pool it trusts by default (test_api.py: what each one is)
     addresses |= {
@@ -48,18 +60,17 @@ def expected_addresses(environment: str, alert_emails: list[str]) -> set[str]:
             "aws_iam_role_policy.function",
             "aws_cloudwatch_log_group.function",
             "aws_cloudwatch_log_group.access",
+            "aws_dynamodb_table.bookings",
             "aws_apigatewayv2_api.this",
             "aws_apigatewayv2_authorizer.jwt",
             "aws_apigatewayv2_integration.function",
             "aws_apigatewayv2_stage.this",
             "aws_cognito_user_pool.this[0]",
             "aws_cognito_user_pool_client.spa[0]",
-            'aws_apigatewayv2_route.this["createBooking"]',
-            'aws_apigatewayv2_route.this["getBooking"]',
-            'aws_lambda_permission.api["createBooking"]',
-            'aws_lambda_permission.api["getBooking"]',
         )
     }
+    for route in ("createBooking", "listBookings", "getBooking", "cancelBooking"):
+        addresses |= {f'module.api.aws_apigatewayv2_route.this["{route}"]', f'module.api.aws_lambda_permission.api["{route}"]'}
     api_key = catalog.load().api.key  # the API's function is alarmed as the steps' are
     addresses |= {
         f'module.monitoring.aws_cloudwatch_metric_alarm.function["{prefix}-{api_key}-{alarm}"]' for alarm in ("errors", "throttles")
@@ -77,7 +88,7 @@ def expected_addresses(environment: str, alert_emails: list[str]) -> set[str]:
             addresses.add(f'{service}.{kind}["{function.key}"]')
         for alarm in ("errors", "throttles"):
             addresses.add(f'module.monitoring.aws_cloudwatch_metric_alarm.function["{prefix}-{function.key}-{alarm}"]')
-        if function.compensates:  # a compensation: alarmed on its own metric
+        if function.kind in ("compensate", "cancel"):  # closes something: alarmed on its own metric
             addresses.add(f'module.monitoring.aws_cloudwatch_metric_alarm.compensation_attempts_failed["{function.state}"]')
     return addresses
 
@@ -374,3 +385,29 @@ def test_a_module_call_with_an_undeclared_or_a_missing_input_fails_validate(read
 def test_the_check_works_on_a_copy_and_leaves_the_repository_configuration_alone() -> None:
     assert check.CHECKS.is_relative_to(check.ROOT / "build")
     assert not (check.ROOT / "terraform" / check.BACKEND_OVERRIDE).exists()
+
+
+def test_the_reconciliation_is_started_by_the_booking_saga_s_unsuccessful_endings_only(plans: dict[str, dict[str, Any]]) -> None:
+    """The rule matches the booking saga's status changes to ABORTED, TIMED_OUT and FAILED (fields an
+    encrypted machine's events carry), and EventBridge starts the reconciliation as a role that trusts
+    events.amazonaws.com for this rule only and may start nothing else."""
+    for environment, plan in plans.items():
+        created = resources(plan)
+        prefix = f"trip-saga-{environment}"
+        rule = created["module.reconciliation.aws_cloudwatch_event_rule.started_by[0]"]
+        assert json.loads(rule["event_pattern"]) == {
+            "source": ["aws.states"],
+            "detail-type": ["Step Functions Execution Status Change"],
+            "detail": {
+                "stateMachineArn": [f"arn:aws:states:us-east-1:123456789012:stateMachine:{prefix}-booking-saga"],
+                "status": ["ABORTED", "TIMED_OUT", "FAILED"],
+            },
+        }
+        role = created["module.reconciliation.aws_iam_role.events[0]"]
+        assert role["name"] == f"{prefix}-reconciliation-events"
+        (trust,) = json.loads(role["assume_role_policy"])["Statement"]
+        assert trust["Principal"] == {"Service": "events.amazonaws.com"} and set(trust["Condition"]) == {"StringEquals", "ArnEquals"}
+        policy = json.loads(created["module.reconciliation.aws_iam_role_policy.events[0]"]["policy"])
+        assert [(s["Action"], s["Resource"]) for s in policy["Statement"]] == [
+            ("states:StartExecution", f"arn:aws:states:us-east-1:123456789012:stateMachine:{prefix}-reconciliation")
+        ]

@@ -12,9 +12,11 @@ from typing import Any
 
 import pytest
 
+from sagatools.client import inventory
 from sagatools.contract import catalog
 from sagatools.contract.paths import CATALOG
 from sagatools.emulator.engine import LocalContext, LocalEngine
+from tests.support.chaos import HAPPY_PATH
 from trip_saga import api
 from trip_saga.errors import InvalidBookingRequest
 from trip_saga.models import MAX_REQUEST_BYTES, BookingRequest, parse_model
@@ -25,9 +27,22 @@ CUSTOMER = "cust-0042"  # the customer of samples.booking_request
 PROBLEM = "application/problem+json"
 
 
-def http_event(method: str, path: str, *, body: Any = None, sub: str | None = CUSTOMER, raw_body: str | None = None) -> dict[str, Any]:
+def http_event(
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    sub: str | None = CUSTOMER,
+    raw_body: str | None = None,
+    query: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """An APIGatewayProxyEventV2 as an HTTP API with a JWT authorizer sends it (no authorizer without a token)."""
-    route_key = f"{method} /bookings" if path == "/bookings" else f"{method} /bookings/{{booking_id}}"
+    parts = path.split("/")
+    route_key = {
+        2: f"{method} /bookings",
+        3: f"{method} /bookings/{{booking_id}}",
+        4: f"{method} /bookings/{{booking_id}}/{parts[-1]}",
+    }.get(len(parts), f"{method} {path}")
     context: dict[str, Any] = {
         "accountId": "123456789012",
         "apiId": "trip-api",
@@ -46,15 +61,17 @@ def http_event(method: str, path: str, *, body: Any = None, sub: str | None = CU
         "version": "2.0",
         "routeKey": route_key,
         "rawPath": path,
-        "rawQueryString": "",
+        "rawQueryString": "&".join(f"{name}={value}" for name, value in (query or {}).items()),
         "headers": {"content-type": "application/json", "host": context["domainName"]},
         "requestContext": context,
         "isBase64Encoded": False,
     }
     if raw_body is not None or body is not None:
         event["body"] = raw_body if raw_body is not None else json.dumps(body)
-    if path != "/bookings":
-        event["pathParameters"] = {"booking_id": path.rsplit("/", 1)[-1]}
+    if query:
+        event["queryStringParameters"] = query
+    if len(parts) >= 3:
+        event["pathParameters"] = {"booking_id": parts[2]}
     return event
 
 
@@ -74,6 +91,12 @@ class Api:
     def get(self, booking_id: str, **options: Any) -> tuple[int, dict[str, str], Any]:
         return self.call(http_event("GET", f"/bookings/{booking_id}", **options))
 
+    def cancel(self, booking_id: str, **options: Any) -> tuple[int, dict[str, str], Any]:
+        return self.call(http_event("POST", f"/bookings/{booking_id}/cancel", **options))
+
+    def list(self, **options: Any) -> tuple[int, dict[str, str], Any]:
+        return self.call(http_event("GET", "/bookings", **options))
+
     def settled(self, booking_id: str, *, sub: str = CUSTOMER, timeout: float = 30) -> tuple[list[str], dict[str, Any]]:
         """Every status GET showed until the booking left `pending`, and the last answer."""
         deadline, seen = time.monotonic() + timeout, []
@@ -81,10 +104,14 @@ class Api:
             status, _, body = self.get(booking_id, sub=sub)
             assert status == 200, body
             seen.append(body["status"])
-            if body["status"] != "pending":
+            if body["status"] not in ("pending", "cancelling"):
                 return seen, body
             assert time.monotonic() < deadline, f"{booking_id} still pending after {timeout}s"
             time.sleep(0.02)
+
+    def cancellations(self, booking_id: str) -> list[dict[str, Any]]:
+        listed = self.engine.sfn.list_executions(stateMachineArn=self.engine.cancellation_arn)["executions"]
+        return [execution for execution in listed if execution["name"] == booking_id]
 
     def executions(self, booking_id: str) -> list[dict[str, Any]]:
         listed = self.engine.sfn.list_executions(stateMachineArn=self.engine.state_machine_arn)["executions"]
@@ -94,7 +121,9 @@ class Api:
 @pytest.fixture
 def client(engine: LocalEngine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     monkeypatch.setenv(api.STATE_MACHINE_ARN_ENV, engine.state_machine_arn)
+    monkeypatch.setenv(api.CANCELLATION_STATE_MACHINE_ARN_ENV, engine.cancellation_arn)
     monkeypatch.setenv(api.TABLE_NAMES_ENV, json.dumps(engine.saga.table_names))
+    monkeypatch.setenv(api.BOOKINGS_TABLE_NAME_ENV, engine.bookings_table_name)
     api.clients.cache_clear()  # clients of this engine's moto, as a new container would create them
     yield Api(engine)
     api.clients.cache_clear()
@@ -121,13 +150,18 @@ def test_a_booking_is_accepted_then_confirmed(client: Api, request_for: Any) -> 
     assert body == {"booking_id": booking_id, "status": "pending"}
     seen, view = client.settled(booking_id)
     assert set(seen[:-1]) <= {"pending"} and view["status"] == "confirmed"
-    assert view["steps"] == ["ReserveFlight", "ReserveHotel", "ProcessPayment", "BookingSucceeded"]
-    assert {service: part["status"] for service, part in view["parts"].items()} == {
-        "flight": "RESERVED",
-        "hotel": "RESERVED",
-        "payment": "CHARGED",
-    }
+    assert view["steps"] == HAPPY_PATH
+    assert {service: part["status"] for service, part in view["parts"].items()} == dict.fromkeys(
+        ("flight", "hotel", "payment"), "CONFIRMED"
+    )
     assert all(part["reference"] for part in view["parts"].values())
+    assert view["trip"] == {
+        **{name: request["flight"][name] for name in ("flight_number", "origin", "destination", "departure_date")},
+        **{name: request["hotel"][name] for name in ("hotel_id", "check_in", "check_out")},
+        "amount": "1249.90",
+        "currency": "EUR",
+    }
+    assert view["cancellation_steps"] is None
 
 
 def test_a_payment_failure_is_shown_rolled_back(client: Api, request_for: Any) -> None:
@@ -180,7 +214,7 @@ def test_a_bad_field_is_named_as_the_saga_names_it(client: Api, request_for: Any
     problem = assert_problem(client.post(request), 400, "invalid-request")
 
     assert problem["detail"] == str(saga_says.value)
-    assert problem["detail"].startswith("payment.amount: ") and "payment.currency: " in problem["detail"]
+    assert problem["detail"].startswith("payment.currency: ") and "; payment.amount: " in problem["detail"]
     assert client.executions(request["booking_id"]) == []
 
 
@@ -242,7 +276,7 @@ def test_the_customer_comes_from_the_token(client: Api, request_for: Any) -> Non
 
 
 def test_an_unknown_route_is_a_problem_too(client: Api) -> None:
-    event = http_event("GET", "/bookings")
+    event = http_event("GET", "/trips")
     code, headers, body = client.call(event)
     assert code == 404 and headers["Content-Type"] == PROBLEM and body["type"] == "about:blank"
 
@@ -261,9 +295,104 @@ def test_the_catalog_lists_what_the_api_function_calls_and_reads(client: Api, re
     client.post(request)
     client.settled(request["booking_id"])
     client.post(request)  # after it ended: ExecutionAlreadyExists, then the stored input
+    client.list()
+    client.cancel(request["booking_id"])
+    client.settled(request["booking_id"])
 
     assert called == set(declared["actions"])
-    assert declared["environment"] == [api.STATE_MACHINE_ARN_ENV, api.TABLE_NAMES_ENV]
+    assert declared["environment"] == [
+        api.STATE_MACHINE_ARN_ENV,
+        api.CANCELLATION_STATE_MACHINE_ARN_ENV,
+        api.TABLE_NAMES_ENV,
+        api.BOOKINGS_TABLE_NAME_ENV,
+    ]
     module, attribute = declared["handler"].rsplit(".", 1)
     assert getattr(importlib.import_module(module), attribute) is api.handler
     assert "api" not in {function.key for function in catalog.load().functions}  # not a saga step
+
+
+def test_a_confirmed_booking_is_cancelled_by_its_customer_once(client: Api, request_for: Any) -> None:
+    request = request_for()
+    booking_id = request["booking_id"]
+    client.post(request)
+    client.settled(booking_id)
+    seats_before = client.engine.all_items()
+
+    first, again = client.cancel(booking_id), client.cancel(booking_id)  # the same call again: the same cancellation
+    seen, view = client.settled(booking_id)
+    after = client.cancel(booking_id)
+
+    assert first[0] == 202 and first[1]["Location"] == f"/bookings/{booking_id}"
+    assert first[2] == {"booking_id": booking_id, "status": "cancelling"}
+    assert again[0] == after[0] == 202 and after[2]["status"] == "cancelled"
+    assert view["status"] == "cancelled" and set(seen[:-1]) <= {"cancelling"}
+    assert view["steps"] == HAPPY_PATH
+    assert view["cancellation_steps"] == ["CancelHotelBooking", "CancelFlightBooking", "RefundCharge", "BookingCancelled"]
+    assert {service: part["status"] for service, part in view["parts"].items()} == {
+        "flight": "CANCELLED",
+        "hotel": "CANCELLED",
+        "payment": "REFUNDED",
+    }
+    assert [execution["name"] for execution in client.cancellations(booking_id)] == [booking_id]
+    # Every seat and room-night the booking held is back, once.
+    assert inventory.conservation_violations(client.engine.all_items()) == []
+    before = {i["pk"]: i["available"] for i in seats_before["flight"] + seats_before["hotel"] if i["sk"] == "INVENTORY"}
+    now = {i["pk"]: i["available"] for items in client.engine.all_items().values() for i in items if i["sk"] == "INVENTORY"}
+    taken = {i["pk"]: int(i["units"]) for part in ("flight", "hotel") for i in client.engine.items(booking_id)[part]["units"]}
+    assert {pk: now[pk] - before[pk] for pk in taken} == taken
+
+
+@pytest.mark.parametrize("faults", [{"payment": "fail"}, None], ids=["rolled-back", "pending"])
+def test_a_booking_that_is_not_confirmed_cannot_be_cancelled(client: Api, request_for: Any, faults: dict[str, str] | None) -> None:
+    request = request_for(**(faults or {}))
+    client.post(request)
+    if faults:
+        client.settled(request["booking_id"])
+    answer = client.cancel(request["booking_id"])  # pending: asked at once, while the saga runs
+
+    if answer[0] == 409 or faults:
+        problem = assert_problem(answer, 409, "booking-not-cancellable")
+        assert problem["detail"].endswith("only a confirmed booking is cancelled")
+        assert client.cancellations(request["booking_id"]) == []
+    client.settled(request["booking_id"])
+
+
+def test_another_customers_booking_cannot_be_cancelled_and_is_not_found(client: Api, request_for: Any) -> None:
+    request = request_for()
+    client.post(request)
+    client.settled(request["booking_id"])
+
+    assert_problem(client.cancel(request["booking_id"], sub="cust-0666"), 404, "booking-not-found")
+    assert_problem(client.cancel("x" * 65), 404, "booking-not-found")
+    assert client.cancellations(request["booking_id"]) == []
+
+
+def test_a_finished_booking_is_read_from_one_item_and_a_page_lists_a_customer_s_bookings(client: Api, request_for: Any) -> None:
+    customer = f"cust-list-{uuid.uuid4().hex[:6]}"  # the module's engine is shared: a customer of its own
+    mine = []
+    for n in range(3):
+        request = {**request_for(), "booking_id": f"{request_for()['booking_id']}-{n}"}
+        request["customer"] = {name: value for name, value in request["customer"].items() if name != "customer_id"}
+        mine.append(request)
+        client.post(request, sub=customer)
+    for request in mine:
+        client.settled(request["booking_id"], sub=customer)
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    for aws_client in api.clients():
+        aws_client.meta.events.register("before-call", record)
+    again = client.get(mine[0]["booking_id"], sub=customer)
+    assert calls == ["GetItem"] and again[2]["status"] == "confirmed"  # the record, nothing else
+
+    first = client.list(query={"limit": "2"}, sub=customer)
+    second = client.list(query={"limit": "2", "after": first[2]["next"]}, sub=customer)
+    assert first[0] == second[0] == 200
+    listed = [summary["booking_id"] for summary in first[2]["bookings"] + second[2]["bookings"]]
+    assert listed == sorted(request["booking_id"] for request in mine) and second[2]["next"] is None
+    assert {summary["status"] for summary in first[2]["bookings"] + second[2]["bookings"]} == {"confirmed"}
+    assert client.list(sub="cust-0666")[2] == {"bookings": [], "next": None}
+    assert_problem(client.list(query={"limit": "0"}), 400, "invalid-request")
+    assert_problem(client.list(query={"after": "../x"}), 400, "invalid-request")

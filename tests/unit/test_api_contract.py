@@ -65,7 +65,7 @@ def test_a_base64_body_is_read_and_measured_decoded() -> None:
 
 def test_the_execution_input_is_canonical() -> None:
     request = samples.booking_request("b-1")
-    reordered: dict[str, Any] = dict(reversed(list({**request, "payment": {**request["payment"], "amount": 1249.9}}.items())))
+    reordered: dict[str, Any] = dict(reversed(list({**request, "payment": {**request["payment"], "amount": "1249.9"}}.items())))
 
     first = api.execution_input(api.validated(request))
     assert first == api.execution_input(api.validated(reordered))
@@ -74,8 +74,8 @@ def test_the_execution_input_is_canonical() -> None:
 
 
 def test_a_part_is_shown_only_to_its_own_request() -> None:
-    item = {"status": "RESERVED", "reference": "FL-1", "request_fingerprint": "f1"}
-    assert api.part_of(item, "f1") == api.Part(status="RESERVED", reference="FL-1")
+    item = {"status": "CONFIRMED", "reference": "FL-1", "request_fingerprint": "f1"}
+    assert api.part_of(item, "f1") == api.Part(status="CONFIRMED", reference="FL-1")
     assert api.part_of(item, "f2") is None
     assert api.part_of(None, "f1") is None
     assert api.part_of({"status": "REFUNDED", "request_fingerprint": "f1"}, "f1") == api.Part(status="REFUNDED", reference=None)

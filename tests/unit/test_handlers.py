@@ -14,7 +14,10 @@ pytestmark = pytest.mark.moto
 
 RESERVE = {"flight": "reserve-flight", "hotel": "reserve-hotel", "payment": "process-payment"}
 COMPENSATE = {"flight": "cancel-flight", "hotel": "cancel-hotel", "payment": "refund-payment"}
-OPEN = {"flight": "RESERVED", "hotel": "RESERVED", "payment": "CHARGED"}
+CONFIRM = {"flight": "confirm-flight", "hotel": "confirm-hotel", "payment": "confirm-payment"}
+CANCEL = {"flight": "cancel-flight-booking", "hotel": "cancel-hotel-booking", "payment": "refund-charge"}
+OPEN = dict.fromkeys(("flight", "hotel", "payment"), "PENDING")
+CANCELLATION = "arn:aws:states:us-east-1:123456789012:execution:trip-saga-local-cancellation:b"
 CLOSED = {"flight": "CANCELLED", "hotel": "CANCELLED", "payment": "REFUNDED"}
 SERVICES = list(RESERVE)
 
@@ -138,9 +141,9 @@ def test_faults_are_ignored_where_fault_injection_is_off(request_for: Any) -> No
     request = request_for(payment="fail")
     with LocalEngine(prefix="trip-saga-prodlike", fault_injection=False) as production_like:
         answer = production_like.invoke("process-payment", task_event(request))
-        assert production_like.items(request["booking_id"])["payment"]["status"] == "CHARGED"
+        assert production_like.items(request["booking_id"])["payment"]["status"] == "PENDING"
         assert answer["function_error"] is None
-        assert answer["payload"]["status"] == "CHARGED"
+        assert answer["payload"]["status"] == "PENDING"
 
 
 def test_handler_logs_carry_booking_id_and_emit_a_step_metric(engine: LocalEngine, request_for: Any) -> None:
@@ -169,11 +172,14 @@ FIRST_NIGHT = "HOTEL#lisbon-alfama-01#2027-05-14"
 def test_every_handler_invoked_twice_gives_the_same_result_and_one_write(engine: LocalEngine, request_for: Any, function: str) -> None:
     spec = catalog.load().functions[[f.key for f in catalog.load().functions].index(function)]
     request = request_for()
-    if spec.state.startswith(("Cancel", "Refund")):  # something to compensate
+    if spec.kind != "reserve":  # something to confirm, compensate or cancel
         engine.invoke(RESERVE[spec.service], task_event(request))
-    first = engine.invoke(function, task_event(request))
+    if spec.kind == "cancel":  # a cancellation closes a confirmed item
+        engine.invoke(CONFIRM[spec.service], task_event(request))
+    event = task_event(request, cancellation_arn=CANCELLATION if spec.kind == "cancel" else None)
+    first = engine.invoke(function, event)
     after_first = table_state(engine, spec.service)
-    second = engine.invoke(function, task_event(request))
+    second = engine.invoke(function, event)
 
     assert first["function_error"] is None and second["function_error"] is None
     assert (first["payload"]["changed"], second["payload"]["changed"]) == (True, False)
@@ -222,7 +228,7 @@ def test_a_transient_fault_clears_after_its_attempts(engine: LocalEngine, reques
     request = request_for(hotel="transient:2")
     errors = [engine.invoke("reserve-hotel", task_event(request) | {"retry_count": n})["payload"].get("errorType") for n in range(3)]
     assert errors == ["DependencyUnavailable", "DependencyUnavailable", None]
-    assert item(engine, "hotel", request["booking_id"])["status"] == "RESERVED"  # type: ignore[index]
+    assert item(engine, "hotel", request["booking_id"])["status"] == "PENDING"  # type: ignore[index]
 
 
 def test_a_permanent_fault_never_clears(engine: LocalEngine, request_for: Any) -> None:
@@ -241,5 +247,51 @@ def test_a_timeout_lands_the_write_then_times_out_like_lambda(engine: LocalEngin
     assert timed_out["function_error"] == "Unhandled"
     assert timed_out["payload"]["errorType"] == "Sandbox.Timedout"
     assert "Task timed out after 10.00 seconds" in timed_out["payload"]["errorMessage"]
-    assert landed is not None and landed["status"] == "RESERVED"  # the write happened before the timeout
+    assert landed is not None and landed["status"] == "PENDING"  # the write happened before the timeout
     assert retried["payload"]["changed"] is False  # and a retry finds it
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_confirmation_closes_the_semantic_lock_and_refuses_what_is_not_its_own_pending_item(
+    engine: LocalEngine, request_for: Any, service: str
+) -> None:
+    request = request_for()
+    nothing = engine.invoke(CONFIRM[service], task_event(request))
+    engine.invoke(RESERVE[service], task_event(request))
+    others = engine.invoke(CONFIRM[service], task_event(request, "arn:aws:states:us-east-1:123456789012:execution:m:other"))
+    confirmed = engine.invoke(CONFIRM[service], task_event(request))
+    compensated = engine.invoke(COMPENSATE[service], task_event(request))  # a compensation closes only PENDING
+
+    assert nothing["payload"]["errorType"] == "ConfirmationRefused" and "no item" in nothing["payload"]["errorMessage"]
+    assert others["payload"]["errorType"] == "ConfirmationRefused"
+    assert confirmed["function_error"] is None and confirmed["payload"]["status"] == "CONFIRMED"
+    assert compensated["function_error"] is None and compensated["payload"] == {
+        **compensated["payload"],
+        "status": "CONFIRMED",
+        "changed": False,
+    }
+    stored = item(engine, service, request["booking_id"])
+    assert stored is not None and stored["status"] == "CONFIRMED" and stored["confirmed_at"]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_cancellation_step_closes_only_a_confirmed_item_and_gives_its_units_back(
+    engine: LocalEngine, request_for: Any, service: str
+) -> None:
+    request = request_for()
+    before = table_state(engine, service)
+    engine.invoke(RESERVE[service], task_event(request))
+    pending = engine.invoke(CANCEL[service], task_event(request, cancellation_arn=CANCELLATION))
+    engine.invoke(CONFIRM[service], task_event(request))
+    cancelled = engine.invoke(CANCEL[service], task_event(request, cancellation_arn=CANCELLATION))
+    another = engine.invoke(CANCEL[service], task_event(request, cancellation_arn=f"{CANCELLATION}-2"))
+
+    assert pending["payload"]["errorType"] == "BookingNotCancellable" and "is PENDING" in pending["payload"]["errorMessage"]
+    assert cancelled["payload"]["status"] == CLOSED[service] and cancelled["payload"]["changed"] is True
+    assert another["payload"]["errorType"] == "BookingNotCancellable"  # closed once, by the first
+    stored = item(engine, service, request["booking_id"])
+    assert stored is not None and stored["closed_by"] == CANCELLATION and stored["tombstone"] is False
+    after = table_state(engine, service)
+    assert {key: value["available"] for key, value in after.items() if key[1] == "INVENTORY"} == {
+        key: value["available"] for key, value in before.items() if key[1] == "INVENTORY"
+    }

@@ -58,6 +58,9 @@ def test_sample_request_is_valid() -> None:
         ("payment.amount", "10.001", "payment.amount"),
         ("payment.amount", "NaN", "payment.amount"),
         ("payment.amount", True, "payment.amount"),
+        ("payment.amount", 1249.9, "payment.amount"),  # a JSON number: it would pass through a float
+        ("payment.amount", 1250, "payment.amount"),
+        ("payment.amount", "120.500000000000000001", "payment.amount"),
         ("payment.currency", "EURO", "payment.currency"),
         ("payment.method_token", "4111111111111111", "payment.method_token"),
         ("payment.cvv", "123", "payment.cvv"),
@@ -73,17 +76,39 @@ def test_invalid_request_names_the_field(path: str, value: Any, field: str) -> N
 
 
 @pytest.mark.parametrize(
-    ("sent", "stored"),
-    [("1249.90", "1249.90"), ("1249.9", "1249.90"), (1249.9, "1249.90"), (1250, "1250.00"), (1250.0, "1250.00"), ("0.05", "0.05")],
+    ("sent", "currency", "stored"),
+    [
+        ("1249.90", "EUR", "1249.90"),
+        ("1249.9", "EUR", "1249.90"),
+        ("1250", "USD", "1250.00"),
+        ("0.05", "GBP", "0.05"),
+        ("15000", "JPY", "15000"),
+    ],
 )
-def test_an_amount_has_one_canonical_form_whether_sent_as_string_or_number(sent: Any, stored: str) -> None:
-    request = parse_model(with_change("payment.amount", sent), BookingRequest)
-    assert request.model_dump(mode="json")["payment"]["amount"] == stored
+def test_an_amount_is_a_decimal_string_stored_in_its_currency_s_places(sent: str, currency: str, stored: str) -> None:
+    sent_request = with_change("payment.currency", currency)
+    sent_request["payment"]["amount"] = sent
+    assert parse_model(sent_request, BookingRequest).model_dump(mode="json")["payment"]["amount"] == stored
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "says"),
+    [
+        ("15000.5", "JPY", "JPY amounts have no decimal places"),
+        ("7500001", "JPY", "at most 7500000 JPY"),
+        ("50000.01", "EUR", "at most 50000 EUR"),
+    ],
+)
+def test_an_amount_beyond_its_currency_s_places_or_maximum_is_refused_by_name(amount: str, currency: str, says: str) -> None:
+    request = with_change("payment.currency", currency)
+    request["payment"]["amount"] = amount
+    with pytest.raises(InvalidBookingRequest, match=f"payment.amount: Value error, {says}"):
+        parse_model(request, BookingRequest)
 
 
 def test_the_fingerprint_is_the_whole_request_in_canonical_form_without_faults() -> None:
     base = parse_model(with_change("payment.amount", "1249.90"), BookingRequest)
-    assert parse_model(with_change("payment.amount", 1249.9), BookingRequest).fingerprint() == base.fingerprint()
+    assert parse_model(with_change("payment.amount", "1249.9"), BookingRequest).fingerprint() == base.fingerprint()
     assert parse_model(with_change("faults", {"payment": "fail"}), BookingRequest).fingerprint() == base.fingerprint()
     for path, value in [("customer.email", "ada@example.org"), ("hotel.rooms", 2), ("payment.amount", "1249.91"), ("booking_id", "b-2")]:
         assert parse_model(with_change(path, value), BookingRequest).fingerprint() != base.fingerprint(), path

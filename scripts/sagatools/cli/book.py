@@ -10,9 +10,11 @@ python scripts/book.py --request my-booking.json # your own request (JSON file, 
 python scripts/book.py --inject flight=conflict:3  # AWS-level faults at the SDK boundary (local engines only)
 python scripts/book.py --api --customer c-1      # through the bookings HTTP API, as customer c-1 (local workspace)
 python scripts/book.py --api --workspace dev     # through a deployed workspace's API (a Cognito sign-in, see token.py)
+python scripts/book.py --api --cancel BOOKING_ID # the customer cancels a confirmed booking (POST .../cancel), then waits
 
-Exit status: 0 booked, 1 not booked (the saga failed or was rejected), 2 a usage or request-file error,
-3 the booking id was submitted before with other details (nothing booked).
+Exit status: 0 booked (or cancelled, with --cancel), 1 not booked (the saga failed or was rejected) or not
+cancelled, 2 a usage or request-file error, 3 the booking id was submitted before with other details
+(nothing booked), or with --cancel the booking cannot be cancelled (409: not confirmed).
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ def parse_injection(text: str) -> tuple[str, str]:
     if step not in samples.STEP_FAULT_KEYS or not (re.fullmatch(FAULT_PATTERN, fault) or re.fullmatch(AWS_FAULT_PATTERN, fault)):
         raise argparse.ArgumentTypeError(
             f"expected STEP=FAULT with STEP in {', '.join(samples.STEP_FAULT_KEYS)} and FAULT one of fail, timeout, permanent,"
-            f" transient:N, or an AWS fault conflict:N, throttle:N, throughput:N, internal:N, slow:N, lost:N (N 1-9); got {text!r}"
+            f" until-redrive, transient:N, or an AWS fault conflict:N, throttle:N, throughput:N, internal:N, slow:N, lost:N"
+            f" (N 1-9); got {text!r}"
         )
     return step, fault
 
@@ -101,25 +104,25 @@ def show(report: ExecutionReport, console: Console) -> None:
 
 
 def original_error(cause: str | None) -> str | None:
-    """`Error: errorMessage` of the failure that started the compensation, from the Fail state's Cause
-    (SagaFailed: the original {Error, Cause}; CompensationFailed: that and the unfinished step)."""
+    """What went wrong, from the execution's cause: SagaFailed's is the original {Error, Cause};
+    CompensationFailed's the last attempt's error ("<step>: <error>: <message>"); a confirmation's its own."""
     try:
         outer = json.loads(cause or "")
-        first = outer.get("original_error", outer)
-        inner = json.loads(first.get("Cause") or "{}")
-    except (json.JSONDecodeError, AttributeError):
+        if "errorType" in outer:  # a task's error, as Lambda reports it
+            return f"{outer['errorType']}: {outer.get('errorMessage', '')}".rstrip(": ")
+        inner = json.loads(outer.get("Cause") or "{}")
+    except (json.JSONDecodeError, AttributeError, TypeError):
         return cause
-    summary = f"{first.get('Error')}: {inner.get('errorMessage', '')}".rstrip(": ")
-    if "unfinished" in outer:
-        summary += f"; then {outer['unfinished']} could not complete ({outer['error']['Error']})"
-    return summary
+    return f"{outer.get('Error')}: {inner.get('errorMessage', '')}".rstrip(": ")
 
 
 def show_api(response: ApiResponse, console: Console) -> None:
     view = response.body
-    colour = "green" if view["status"] == "confirmed" else "red"
+    colour = "green" if view["status"] in ("confirmed", "cancelled") else "red"
     console.print(f"booking [bold]{view['booking_id']}[/]: [{colour}]{view['status']}[/] (HTTP {response.status})")
     console.print("steps: " + " → ".join(view["steps"]))
+    if view.get("cancellation_steps"):
+        console.print("cancellation: " + " → ".join(view["cancellation_steps"]))
     table = Table("service", "status", "reference")
     for service, part in view["parts"].items():
         table.add_row(service, *((part["status"], part["reference"] or "") if part else ("—", "")))
@@ -144,6 +147,21 @@ def book_through_api(workspace: workspaces.Workspace, request: dict[str, Any], c
     return 0 if view.status == 200 and view.body["status"] == "confirmed" else 1
 
 
+def cancel_through_api(workspace: workspaces.Workspace, booking_id: str, customer: str, *, as_json: bool) -> int:
+    """POST .../cancel as the customer's token, then GET the booking until its cancellation has ended."""
+    api = BookingsApi(workspace.outputs["api_url"], sign_in(workspace, customer).access_token)
+    asked = api.cancel(booking_id)
+    if asked.status != 202:
+        print(f"HTTP {asked.status}: {json.dumps(asked.body)}", file=sys.stderr)
+        return CONFLICT_EXIT if asked.status == 409 else 2
+    view = api.wait(booking_id, timeout=600)
+    if as_json:
+        print(json.dumps(view.body, indent=2))
+    else:
+        show_api(view, Console())
+    return 0 if view.status == 200 and view.body["status"] == "cancelled" else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--booking-id", type=parse_booking_id, help="default: a fresh trip-<random> id")
@@ -153,9 +171,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workspace", metavar="local|NAME", help="run on a workspace instead of the embedded engine")
     parser.add_argument("--api", action="store_true", help="book through the workspace's HTTP API (default workspace: local)")
     parser.add_argument("--customer", default="c-1", help="with --api: the customer (Cognito user name) who books")
+    parser.add_argument(
+        "--cancel", type=parse_booking_id, metavar="BOOKING_ID", help="with --api: cancel this confirmed booking of the customer's"
+    )
     parser.add_argument("--print-request", action="store_true", help="print the request JSON and exit (e.g. for the AWS CLI)")
     args = parser.parse_args(argv)
 
+    if args.cancel:
+        if not args.api:
+            parser.error("--cancel is a customer's request: give --api (and --workspace, default local)")
+        try:
+            return cancel_through_api(workspaces.load(args.workspace or "local"), args.cancel, args.customer, as_json=args.json)
+        except workspaces.WorkspaceError as error:
+            parser.error(str(error))
     if args.request:
         try:
             request = read_request(args.request)

@@ -20,6 +20,12 @@ from sagatools.emulator.engine import LocalEngine
 BEGIN, END = "<!-- BEGIN_FAILURE_TABLE -->", "<!-- END_FAILURE_TABLE -->"
 FORWARD_FAULTS = ("fail", "transient:2", "transient:4", "timeout", "permanent")
 COMPENSATION_FAULTS = ("fail", "transient:9", "timeout", "permanent")
+# After the pivot a confirmation is retried, never compensated: what outlasts its retries ends the
+# execution FAILED outside the saga's paths, and reconciliation (started by its status-change event) decides.
+CONFIRMATION_FAULTS = {
+    "confirm_payment": ("fail", "permanent", "until-redrive", "transient:4"),
+    "default": ("timeout", "until-redrive", "transient:4"),
+}
 # A compensation only runs after a forward failure: the last forward step fails, so all of them run.
 TRIGGER = [(catalog.load().forward[-1].fault_key, "fail")]
 # AWS-level faults (sagatools.emulator.aws_faults), each beyond the SDK's three attempts, at a forward step and a
@@ -33,6 +39,8 @@ def scenarios() -> list[Faults]:
     first, middle = steps.forward[0].fault_key, steps.compensations[len(steps.compensations) // 2].fault_key
     rows: list[Faults] = [[(step.fault_key, fault)] for step in steps.forward for fault in FORWARD_FAULTS]
     rows += [[*TRIGGER, (step.fault_key, fault)] for step in steps.compensations for fault in COMPENSATION_FAULTS]
+    for step in steps.confirmations:
+        rows += [[(step.fault_key, fault)] for fault in CONFIRMATION_FAULTS.get(step.fault_key, CONFIRMATION_FAULTS["default"])]
     rows += [[(first, fault)] for fault in AWS_FAULTS]
     rows += [[*TRIGGER, (middle, fault)] for fault in AWS_FAULTS]
     rows += [[(first, "transient:2"), (first, "internal:9")]]
@@ -45,28 +53,43 @@ def _state(item: dict[str, Any] | None) -> str:
     return str(item["status"]) + ("†" if item.get("tombstone") else "")
 
 
-def _row(shown: str, report: ExecutionReport, items: dict[str, Any]) -> str:
+def _row(shown: str, report: ExecutionReport, items: dict[str, Any], reconciled: tuple[str, dict[str, Any]] | None = None) -> str:
+    """One fault's row: the path, the outcome, what reconciliation did, and each part as everything left it
+    (reconciliation runs while the execution's end is read: only its final state is deterministic)."""
     path = " → ".join(report.path[1:])
     outcome = report.status if report.status == "SUCCEEDED" else f"FAILED `{report.error}`"
-    states = " | ".join(_state(items[service]) for service in ("flight", "hotel", "payment"))
-    return f"| {shown} | {path} | {outcome} | {states} |"
+    after = reconciled[1] if reconciled else items
+    states = " | ".join(_state(after[service]) for service in ("flight", "hotel", "payment"))
+    return f"| {shown} | {path} | {outcome} | {reconciled[0] if reconciled else '—'} | {states} |"
+
+
+def _reconciliation(engine: LocalEngine, report: ExecutionReport) -> tuple[str, dict[str, Any]] | None:
+    """What the reconciliation of an unsucceeded execution did: its last state (or how it failed), and the items after."""
+    if report.status == "SUCCEEDED":
+        return None
+    (done,) = engine.saga.reconciliations(report.execution_arn)
+    ending = done["path"][-1] if done["status"] == "SUCCEEDED" else f"FAILED at {done['path'][-1]}"
+    return ending, engine.items(report.booking_id)
 
 
 def table() -> str:
     lines = [
-        "| faults | path after ReserveFlight | outcome | flight | hotel | payment |",
-        "|---|---|---|---|---|---|",
+        "| faults | path after ReserveFlight | outcome | reconciliation | flight | hotel | payment |",
+        "|---|---|---|---|---|---|---|",
     ]
     with LocalEngine(prefix="failure-table") as engine:
         for index, faults in enumerate(scenarios()):
             report = engine.run(samples.with_faults(samples.booking_request(f"table-{index}"), faults))
-            lines.append(_row(", ".join(f"`{key}={fault}`" for key, fault in faults), report, report.items))
+            lines.append(
+                _row(", ".join(f"`{key}={fault}`" for key, fault in faults), report, report.items, _reconciliation(engine, report))
+            )
         # A conflicting request: another execution (another name) of a confirmed booking id, other details.
         confirmed = engine.run(samples.booking_request("table-conflict"))
         other = {**samples.booking_request("table-conflict"), "hotel": {**samples.booking_request()["hotel"], "rooms": 3}}
         second = engine.run(other, name="table-conflict-again")
         assert engine.items("table-conflict") == confirmed.items
-        lines.append(_row("the same booking id, other details, another execution (items: the first's)", second, confirmed.items))
+        shown = "the same booking id, other details, another execution (items: the first's)"
+        lines.append(_row(shown, second, confirmed.items, _reconciliation(engine, second)))
     return "\n".join(lines)
 
 

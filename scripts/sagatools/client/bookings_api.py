@@ -10,7 +10,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-TERMINAL = frozenset({"confirmed", "rejected", "rolled back", "needs attention"})
+# A booking's statuses that a wait stops at (pending and cancelling move on by themselves).
+TERMINAL = frozenset({"confirmed", "rejected", "rolled back", "cancelled", "needs attention"})
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,13 @@ class BookingsApi:
 
     def get(self, booking_id: str) -> ApiResponse:
         return self.request("GET", f"/bookings/{booking_id}")
+
+    def cancel(self, booking_id: str) -> ApiResponse:
+        return self.request("POST", f"/bookings/{booking_id}/cancel")
+
+    def list(self, *, limit: int | None = None, after: str | None = None) -> ApiResponse:
+        query = "&".join(f"{name}={value}" for name, value in (("limit", limit), ("after", after)) if value is not None)
+        return self.request("GET", f"/bookings{'?' + query if query else ''}")
 
     def wait(self, booking_id: str, *, timeout: float = 120.0, poll_seconds: float = 0.2) -> ApiResponse:
         """GET the booking until it is no longer pending (or the deadline passes: the last answer)."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-ACTIVE = {"flight": "RESERVED", "hotel": "RESERVED"}
+HOLDING = ("PENDING", "CONFIRMED")  # a reservation holds its units until it is cancelled
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def conservation_violations(all_items: Mapping[str, list[dict[str, Any]]]) -> li
     held: dict[tuple[str, str], int] = defaultdict(int)
     for service, items in all_items.items():
         for item in items:
-            if item.get("kind") == "reservation" and item.get("status") == ACTIVE.get(service):
+            if item.get("kind") == "reservation" and item.get("status") in HOLDING:
                 for hold in item.get("units", []):
                     held[(service, hold["pk"])] += int(hold["units"])
     violations = []

@@ -65,9 +65,13 @@ class SagaClient:
         session: boto3.Session | None = None,
         endpoint_url: str | None = None,
         poll_seconds: float = 0.05,
+        cancellation_arn: str | None = None,
+        reconciliation_arn: str | None = None,
     ) -> None:
         session = session or boto3.Session()
         self.state_machine_arn = state_machine_arn
+        self.cancellation_arn = cancellation_arn  # the cancellation state machine
+        self.reconciliation_arn = reconciliation_arn  # the reconciliation state machine
         self.table_names = dict(table_names)
         self.sfn = session.client("stepfunctions", endpoint_url=endpoint_url)
         self.dynamodb = session.resource("dynamodb", endpoint_url=endpoint_url)
@@ -113,6 +117,36 @@ class SagaClient:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{execution_arn} still {description['status']} after {timeout}s")
             time.sleep(self.poll_seconds)
+
+    def cancel(self, booking_execution_arn: str, *, name: str | None = None) -> str:
+        """Start the booking's cancellation as the API does: named after the booking (or `name`), its
+        input the booking's request and the execution that owns its items, in canonical form."""
+        description = self.sfn.describe_execution(executionArn=booking_execution_arn)
+        payload = {"booking_execution_arn": booking_execution_arn, "request": json.loads(description["input"])}
+        response = self.sfn.start_execution(
+            stateMachineArn=str(self.cancellation_arn),
+            name=name or description["name"],
+            input=json.dumps(payload, sort_keys=True, separators=(",", ":")),
+        )
+        arn: str = response["executionArn"]
+        return arn
+
+    def reconciliations(self, execution_arn: str, *, ended: int = 1, timeout: float = 120) -> list[dict[str, Any]]:
+        """The reconciliations started for an execution (one per unsuccessful status-change event it
+        sent), once `ended` of them exist and none is running; each description with its `path`."""
+        deadline = time.monotonic() + timeout
+        found: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            found = []
+            for page in self.sfn.get_paginator("list_executions").paginate(stateMachineArn=str(self.reconciliation_arn)):
+                for listed in page["executions"]:
+                    description = self.sfn.describe_execution(executionArn=listed["executionArn"])
+                    if json.loads(description["input"]).get("detail", {}).get("executionArn") == execution_arn:
+                        found.append(description)
+            if len(found) >= ended and all(d["status"] != "RUNNING" for d in found):
+                return [{**d, "path": self.path(d["executionArn"])} for d in found]
+            time.sleep(self.poll_seconds)
+        raise TimeoutError(f"{execution_arn}: {len(found)} of {ended} reconciliations ended after {timeout}s")
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []

@@ -10,7 +10,7 @@ from trip_saga.faults import AWS_FAULT_PATTERN
 from trip_saga.models import AwsFaults
 
 SAMPLE_CUSTOMER_ID = "cust-0042"
-STEP_FAULT_KEYS = tuple(AwsFaults.model_fields)  # flight, hotel, payment, refund, cancel_hotel, cancel_flight
+STEP_FAULT_KEYS = tuple(AwsFaults.model_fields)  # every step's fault key: flight, hotel, payment, confirm_payment, ..., refund_charge
 
 
 def booking_request(booking_id: str | None = None, *, faults: dict[str, str] | None = None) -> dict[str, Any]:

@@ -45,6 +45,8 @@ class Workspace:
             session=self.session,
             endpoint_url=self.endpoint_url,
             poll_seconds=0.1 if self.endpoint_url else 1.0,
+            cancellation_arn=self.outputs.get("cancellation_state_machine_arn"),
+            reconciliation_arn=self.outputs.get("reconciliation_state_machine_arn"),
         )
 
 

@@ -36,8 +36,9 @@ from moto.core.models import botocore_stubber
 from sagatools.client import inventory
 from sagatools.client.saga_client import ExecutionReport, SagaClient
 from sagatools.contract import asl, catalog
+from sagatools.contract.paths import TEMPLATES
 from sagatools.contract.settings import DEPLOY_DEFAULTS, state_machine_settings
-from sagatools.emulator import moto_fidelity
+from sagatools.emulator import moto_fidelity, sfn_fidelity
 from sagatools.emulator.aws_faults import FaultPlan, error_response
 
 REGION = "us-east-1"
@@ -206,6 +207,10 @@ class LocalEngine:
         self.function_timeout = float(DEPLOY_DEFAULTS["lambda_timeout_seconds"])
         self.retry_sleeps: list[float] = []  # every retry interval the interpreter asked for, not slept
         self.invocations: list[tuple[str, str]] = []  # (function name, errorType or "") in call order
+        # Each execution's invocations (function names, in call order), by the execution that made them:
+        # what its history must show (TaskScheduled), checked by the property test.
+        self.invoked_by: dict[str, list[str]] = {}
+        self._stop_on_invoke: set[tuple[str, str]] = set()  # (execution ARN, function name): stop it then
         self.logs: dict[str, list[str]] = {}  # function name -> its stdout lines (logs and EMF metrics)
         self.dynamodb_calls: list[tuple[str, str]] = []  # (function, IAM action) per item a handler writes or reads
         self.dynamodb_requests: list[tuple[str, str, int]] = []  # (function, API operation, items) per request a handler makes
@@ -242,6 +247,7 @@ class LocalEngine:
         stack.enter_context(mock.patch("os.environ", self._environ))
         stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
         moto_fidelity.install(conflicts=self.transaction_conflicts)
+        sfn_fidelity.install()  # StopExecution, RedriveExecution, status-change events to rules' targets
         stack.enter_context(mock.patch(_RETRIER, SimpleNamespace(sleep=self.retry_sleeps.append)))
         stack.enter_context(mock.patch("trip_saga.clock.sleep", self._sleep))
         # The SDK's own retry backoff, in a handler, passes on its virtual clock (as the interpreter's Retry does).
@@ -284,12 +290,14 @@ class LocalEngine:
         self._create_tables()
         self._create_functions()
         self.alert_topic_arn = self._create_alert_topic()
-        self.state_machine_arn = self._create_state_machine()
+        self._create_state_machines()
         self.saga = SagaClient(
             state_machine_arn=self.state_machine_arn,
             table_names={service: self.table_name(service) for service in catalog.load().tables},
             session=boto3.Session(region_name=REGION),
             poll_seconds=0.01,
+            cancellation_arn=self.cancellation_arn,
+            reconciliation_arn=self.reconciliation_arn,
         )
         inventory.seed(self.saga.dynamodb, self.saga.table_names, self.inventory_items)
         return self
@@ -302,9 +310,15 @@ class LocalEngine:
     def table_name(self, service: str) -> str:
         return f"{self.prefix}-{catalog.load().tables[service]}"
 
+    @property
+    def bookings_table_name(self) -> str:
+        """The bookings API's own table (modules/api)."""
+        return f"{self.prefix}-bookings"
+
     def _create_tables(self) -> None:
         for service in catalog.load().tables:
             self.dynamodb.create_table(TableName=self.table_name(service), **catalog.TABLE_SCHEMA)
+        self.dynamodb.create_table(TableName=self.bookings_table_name, **catalog.TABLE_SCHEMA)
 
     def _create_alert_topic(self) -> str:
         """The alert topic, with a queue subscribed so tests can read what operators would be sent."""
@@ -348,21 +362,41 @@ class LocalEngine:
 
         table_resource.cache_clear()
 
-    def _create_state_machine(self) -> str:
-        values = {
-            **self.settings,
-            **{f.arn_placeholder: self.function_arn(f) for f in catalog.load().functions},
-            "alert_topic_arn": self.alert_topic_arn,
-            "metrics_namespace": catalog.METRICS_NAMESPACE,
-        }
+    def template_values(self, workflow: str) -> dict[str, Any]:
+        """What Terraform's templatefile() gets for a workflow's template (the root module's wiring)."""
+        settings = {name: value for name, value in self.settings.items() if name in state_machine_settings(workflow)}
+        values: dict[str, Any] = {**settings, **{f.arn_placeholder: self.function_arn(f) for f in catalog.load().invoked_by(workflow)}}
+        if workflow != "reconciliation":  # the machines that alert
+            values |= {"alert_topic_arn": self.alert_topic_arn, "metrics_namespace": catalog.METRICS_NAMESPACE}
+        return values
+
+    def _create_state_machine(self, workflow: str, name: str) -> str:
         response = self.sfn.create_state_machine(
-            name=f"{self.prefix}-booking-saga",
-            definition=asl.render(values),
-            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{self.prefix}-state-machine",
+            name=f"{self.prefix}-{name}",
+            definition=asl.render(self.template_values(workflow), TEMPLATES[workflow]),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/{self.prefix}-{name}",
             type="STANDARD",
         )
         arn: str = response["stateMachineArn"]
         return arn
+
+    def _create_state_machines(self) -> None:
+        """The three machines, and the rule that starts a reconciliation for each booking saga execution
+        that ends stopped, timed out or failed (modules/state_machine's started_by_status_of)."""
+        self.state_machine_arn = self._create_state_machine("booking", "booking-saga")
+        self.cancellation_arn = self._create_state_machine("cancellation", "cancellation")
+        self.reconciliation_arn = self._create_state_machine("reconciliation", "reconciliation")
+        events = boto3.client("events", region_name=REGION)
+        pattern = {
+            "source": ["aws.states"],
+            "detail-type": ["Step Functions Execution Status Change"],
+            "detail": {"stateMachineArn": [self.state_machine_arn], "status": ["ABORTED", "TIMED_OUT", "FAILED"]},
+        }
+        events.put_rule(Name=f"{self.prefix}-reconciliation", EventPattern=json.dumps(pattern))
+        role = f"arn:aws:iam::{ACCOUNT}:role/{self.prefix}-reconciliation-events"
+        events.put_targets(
+            Rule=f"{self.prefix}-reconciliation", Targets=[{"Id": "reconciliation", "Arn": self.reconciliation_arn, "RoleArn": role}]
+        )
 
     # -- Lambda stand-in -------------------------------------------------------------------------------
     def _answer_invoke(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse | None:
@@ -379,11 +413,24 @@ class LocalEngine:
         faults = request_body.get("faults")
         faults = faults if isinstance(faults, dict) else {}
         invocation = _Invocation(name, _fault_key(function.state), str(request_body.get("booking_id")), faults.get("aws"), VirtualClock())
+        invoker = next(
+            (
+                event.get(key)
+                for key in ("cancellation_arn", "reconciliation_arn", "execution_arn")
+                if isinstance(event, dict) and event.get(key)
+            ),
+            None,
+        )
         with self._counters:
+            self.invoked_by.setdefault(str(invoker or "direct"), []).append(name)
+            stop = (str(invoker), name) in self._stop_on_invoke
+            self._stop_on_invoke.discard((str(invoker), name))
             if sys.stdout is not self._stdout:  # someone (pytest's capture) replaced it since: wrap theirs
                 self._stdout.real, sys.stdout = sys.stdout, self._stdout
             self._running += 1
             self.peak_concurrency = max(self.peak_concurrency, self._running)
+        if stop:  # as the console's Stop, while this task runs (which still finishes, and lands its write)
+            threading.Thread(target=self.sfn.stop_execution, kwargs={"executionArn": str(invoker)}, daemon=True).start()
         with self._environ.overlay(environment), self._stdout.capture() as log:
             self._invocation.current = invocation
             context = LocalContext(name, self.function_arn(function), request_id, self.function_timeout, invocation.clock)
@@ -480,6 +527,11 @@ class LocalEngine:
             with self._counters:
                 self.dynamodb_seconds += time.perf_counter() - started
 
+    def stop_when_invoked(self, execution_arn: str, function_key: str) -> None:
+        """Stop the execution (StopExecution) the first time it invokes this function, while that task runs."""
+        with self._counters:
+            self._stop_on_invoke.add((execution_arn, f"{self.prefix}-{function_key}"))
+
     def invoke(self, function_key: str, event: Mapping[str, Any]) -> dict[str, Any]:
         """Invoke one function the way any client would (through boto3's Lambda client)."""
         response = self._lambda_client.invoke(FunctionName=f"{self.prefix}-{function_key}", Payload=json.dumps(event).encode())
@@ -503,6 +555,7 @@ class LocalEngine:
 
     def _wait_for_running(self) -> None:
         # Executions run on moto's background threads: let them end before the mock goes away.
-        for execution in self.sfn.list_executions(stateMachineArn=self.state_machine_arn)["executions"]:
-            if execution["status"] == "RUNNING":
-                self.saga.wait(execution["executionArn"], timeout=30)
+        for machine in (self.state_machine_arn, self.cancellation_arn, self.reconciliation_arn):
+            for execution in self.sfn.list_executions(stateMachineArn=machine)["executions"]:
+                if execution["status"] == "RUNNING":
+                    self.saga.wait(execution["executionArn"], timeout=30)

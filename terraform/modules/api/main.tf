@@ -1,7 +1,9 @@
 # The bookings HTTP API: an API Gateway HTTP API whose routes (from the OpenAPI contract) all require
-# a valid JWT and go to one Lambda function (payload format 2.0). The function's role may start and
-# read this state machine's executions and read one item per service table, nothing else. Tokens come
-# from a Cognito user pool the module creates, or from an issuer you name.
+# a valid JWT and go to one Lambda function (payload format 2.0), and the API's own bookings table
+# (one record per booking, the customer's: what a GET of a finished booking answers from). The
+# function's role may start and read the booking saga's and the cancellation's executions, read one
+# item per service table and keep its bookings table, nothing else. Tokens come from a Cognito user
+# pool the module creates, or from an issuer you name.
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -14,19 +16,54 @@ locals {
   logs_arn_prefix  = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group"
   # Built from its name, not read from the resource, so the role's policy is known when planning.
   function_log_group_arn = "${local.logs_arn_prefix}:${aws_cloudwatch_log_group.function.name}"
-  # Every execution of this state machine (an execution's ARN is the machine's with :execution: and its name).
-  executions_arn = "${replace(var.state_machine_arn, ":stateMachine:", ":execution:")}:*"
+  state_machines         = sort([var.state_machine_arn, var.cancellation_state_machine_arn])
+  # Every execution of these state machines (an execution's ARN is the machine's with :execution: and its name).
+  executions_arns = [for machine in local.state_machines : "${replace(machine, ":stateMachine:", ":execution:")}:*"]
 
   # What the function may do, and where: the one place the role's grants are written. A precondition
   # holds it to the actions the code calls (the catalog's `api.actions`).
   grants = {
-    StartBookingExecutions = { actions = ["states:StartExecution"], resources = [var.state_machine_arn] }
-    ReadBookingExecutions  = { actions = ["states:DescribeExecution", "states:GetExecutionHistory"], resources = [local.executions_arn] }
-    ReadReservations       = { actions = ["dynamodb:GetItem"], resources = sort([for table in values(var.tables) : table.arn]) }
+    StartBookingsAndCancellations = { actions = ["states:StartExecution"], resources = local.state_machines }
+    ReadTheirExecutions           = { actions = ["states:DescribeExecution", "states:GetExecutionHistory"], resources = local.executions_arns }
+    ReadReservations              = { actions = ["dynamodb:GetItem"], resources = sort([for table in values(var.tables) : table.arn]) }
+    KeepBookingRecords            = { actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], resources = [aws_dynamodb_table.bookings.arn] }
   }
 
   jwt_issuer   = local.create_user_pool ? "https://${aws_cognito_user_pool.this[0].endpoint}" : var.jwt_issuer
   jwt_audience = local.create_user_pool ? [aws_cognito_user_pool_client.spa[0].id] : var.jwt_audience
+}
+
+# -- the bookings table: the API's own ----------------------------------------------------------------
+
+# One record per booking under its customer (pk CUSTOMER#<sub>, sk BOOKING#<id>): written when the
+# booking is accepted, completed when a read finds its executions ended, so that a finished booking is
+# answered from one GetItem and a customer's bookings from one Query. The services' tables stay
+# written by their own functions only.
+resource "aws_dynamodb_table" "bookings" {
+  name                        = "${var.name_prefix}-bookings"
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "pk"
+  range_key                   = "sk"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+
+  attribute {
+    name = "sk"
+    type = "S"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
 }
 
 # -- the function -------------------------------------------------------------------------------------
@@ -50,7 +87,7 @@ data "aws_iam_policy_document" "assume_lambda" {
 
 resource "aws_iam_role" "function" {
   name               = local.function_name
-  description        = "Runs ${local.function_name}: starts and reads executions of the booking saga, reads one item per service table."
+  description        = "Runs ${local.function_name}: starts and reads the booking saga's and the cancellation's executions, reads one item per service table, keeps the bookings table."
   assume_role_policy = data.aws_iam_policy_document.assume_lambda.json
 }
 
@@ -82,11 +119,11 @@ data "aws_iam_policy_document" "function" {
     condition {
       test     = "StringEquals"
       variable = "kms:EncryptionContext:aws:states:stateMachineArn"
-      values   = [var.state_machine_arn]
+      values   = local.state_machines
     }
   }
 
-  # GetItem decrypts with the tables' key, through DynamoDB, for these tables only (encryption.usagenotes.html).
+  # Reads and writes decrypt with the tables' key, through DynamoDB, for these tables only (encryption.usagenotes.html).
   # No statement for the function's environment: Lambda decrypts it through its grant (modules/service).
   statement {
     sid       = "TableKeyThroughDynamoDb"
@@ -102,7 +139,7 @@ data "aws_iam_policy_document" "function" {
     condition {
       test     = "StringEquals"
       variable = "kms:EncryptionContext:aws:dynamodb:tableName"
-      values   = sort([for table in values(var.tables) : table.name])
+      values   = sort(concat([for table in values(var.tables) : table.name], [aws_dynamodb_table.bookings.name]))
     }
   }
 
@@ -128,7 +165,7 @@ resource "aws_iam_role_policy" "function" {
 
   lifecycle {
     precondition {
-      condition     = sort(distinct(var.actions)) == sort(flatten([for grant in values(local.grants) : grant.actions]))
+      condition     = sort(distinct(var.actions)) == sort(distinct(flatten([for grant in values(local.grants) : grant.actions])))
       error_message = "The API's role must grant exactly the actions its code calls (lambdas/functions.json `api.actions`): grant a new action in modules/api `local.grants`, on its resources only."
     }
   }
@@ -139,7 +176,7 @@ resource "aws_lambda_function" "this" {
   #checkov:skip=CKV_AWS_117:Reaches only AWS public endpoints (Step Functions, DynamoDB, X-Ray, Logs); there is no VPC resource to reach. Attach a VPC with endpoints if your policy requires it.
   #checkov:skip=CKV_AWS_272:Artifacts are built byte-reproducibly by `make package`; enforce signing with an aws_signer_signing_profile in your pipeline.
   function_name                  = local.function_name
-  description                    = "Trip saga bookings HTTP API (POST /bookings, GET /bookings/{booking_id})"
+  description                    = "Trip saga bookings HTTP API (docs/openapi.json)"
   role                           = aws_iam_role.function.arn
   handler                        = var.handler
   runtime                        = "python3.12"
@@ -154,10 +191,12 @@ resource "aws_lambda_function" "this" {
 
   environment {
     variables = {
-      STATE_MACHINE_ARN       = var.state_machine_arn
-      TABLE_NAMES             = jsonencode({ for service, table in var.tables : service => table.name })
-      POWERTOOLS_SERVICE_NAME = var.function_key
-      POWERTOOLS_LOG_LEVEL    = var.log_level
+      STATE_MACHINE_ARN              = var.state_machine_arn
+      CANCELLATION_STATE_MACHINE_ARN = var.cancellation_state_machine_arn
+      TABLE_NAMES                    = jsonencode({ for service, table in var.tables : service => table.name })
+      BOOKINGS_TABLE_NAME            = aws_dynamodb_table.bookings.name
+      POWERTOOLS_SERVICE_NAME        = var.function_key
+      POWERTOOLS_LOG_LEVEL           = var.log_level
     }
   }
 

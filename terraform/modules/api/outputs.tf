@@ -42,3 +42,8 @@ output "log_group_names" {
   description = "The function's and the access log groups' names."
   value       = { function = aws_cloudwatch_log_group.function.name, access = aws_cloudwatch_log_group.access.name }
 }
+
+output "bookings_table_name" {
+  description = "Name of the API's bookings table (one record per booking, under its customer)."
+  value       = aws_dynamodb_table.bookings.name
+}

@@ -64,6 +64,11 @@ variable "state_machine_arn" {
   type        = string
 }
 
+variable "cancellation_state_machine_arn" {
+  description = "ARN of the cancellation state machine the API starts for POST /bookings/{booking_id}/cancel."
+  type        = string
+}
+
 variable "tables" {
   description = "The service tables by service (flight, hotel, payment): the function reads one item from each (TABLE_NAMES is their names as JSON)."
   type        = map(object({ name = string, arn = string }))

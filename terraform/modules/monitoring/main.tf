@@ -1,5 +1,7 @@
-# Alarms to the alert topic and one dashboard: failed executions, CompensationFailed (each one),
-# function errors and throttles, the bookings API's 5xx answers, and the functions' own step metrics.
+# Alarms to the alert topic and one dashboard: failed, aborted and timed-out booking sagas,
+# CompensationFailed (each one, of the saga and of the cancellation), failed cancellations and
+# reconciliations, function errors and throttles, the bookings API's 5xx answers, and the functions'
+# own step metrics.
 
 data "aws_region" "current" {}
 
@@ -28,6 +30,66 @@ resource "aws_cloudwatch_metric_alarm" "executions_failed" {
   period              = 300
   evaluation_periods  = 1
   threshold           = var.failed_executions_threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# A stopped (the console's Stop, StopExecution) or timed-out booking runs no Catch: its PENDING parts
+# are closed by the reconciliation, and an operator should know it happened. ExecutionsAborted and
+# ExecutionsTimedOut are Step Functions' own metrics
+# (https://docs.aws.amazon.com/step-functions/latest/dg/procedure-cw-metrics.html).
+resource "aws_cloudwatch_metric_alarm" "executions_ended_early" {
+  for_each = { aborted = "ExecutionsAborted", "timed-out" = "ExecutionsTimedOut" }
+
+  alarm_name          = "${var.name_prefix}-saga-executions-${each.key}"
+  alarm_description   = "A booking saga execution was ${replace(each.key, "-", " ")}: the reconciliation closes what it left PENDING (docs/failure-semantics.md#runbook-reconciliation)."
+  namespace           = "AWS/States"
+  metric_name         = each.value
+  dimensions          = { StateMachineArn = var.state_machine_arn }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# The cancellation and the reconciliation: any failed execution is one to look at (a cancellation
+# refused because the booking was not confirmed fails too, rarely: the API refuses those first).
+resource "aws_cloudwatch_metric_alarm" "other_executions_failed" {
+  for_each = var.other_state_machines
+
+  alarm_name          = "${var.name_prefix}-${each.key}-executions-failed"
+  alarm_description   = "A ${each.key} execution failed: see docs/failure-semantics.md#runbook-${each.key}."
+  namespace           = "AWS/States"
+  metric_name         = "ExecutionsFailed"
+  dimensions          = { StateMachineArn = each.value.arn }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "other_compensation_failed" {
+  for_each = { for key, machine in var.other_state_machines : key => machine if machine.alerts }
+
+  alarm_name          = "${var.name_prefix}-${each.key}-compensation-failed"
+  alarm_description   = "A ${each.key} step could not complete: follow the runbook in docs/failure-semantics.md#runbook-compensationfailed."
+  namespace           = var.metrics_namespace
+  metric_name         = "CompensationFailed"
+  dimensions          = { StateMachine = each.value.name }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 1
+  threshold           = 1
   comparison_operator = "GreaterThanOrEqualToThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = local.alarm_actions
@@ -125,7 +187,7 @@ resource "aws_cloudwatch_dashboard" "saga" {
           stat   = "Sum"
           period = 300
           metrics = [
-            for name in ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut"] :
+            for name in ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"] :
             ["AWS/States", name, "StateMachineArn", var.state_machine_arn]
           ]
         }
@@ -136,6 +198,9 @@ resource "aws_cloudwatch_dashboard" "saga" {
           title = "Alarms"
           alarms = concat(
             [aws_cloudwatch_metric_alarm.executions_failed.arn, aws_cloudwatch_metric_alarm.compensation_failed.arn, aws_cloudwatch_metric_alarm.api_5xx.arn],
+            [for alarm in aws_cloudwatch_metric_alarm.executions_ended_early : alarm.arn],
+            [for alarm in aws_cloudwatch_metric_alarm.other_executions_failed : alarm.arn],
+            [for alarm in aws_cloudwatch_metric_alarm.other_compensation_failed : alarm.arn],
             [for alarm in aws_cloudwatch_metric_alarm.compensation_attempts_failed : alarm.arn],
             [for alarm in aws_cloudwatch_metric_alarm.function : alarm.arn],
           )

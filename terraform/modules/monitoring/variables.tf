@@ -13,6 +13,12 @@ variable "state_machine_name" {
   type        = string
 }
 
+variable "other_state_machines" {
+  description = "The saga's other state machines by key (cancellation, reconciliation): each one's ARN and name, and whether it alerts (counts CompensationFailed)."
+  type        = map(object({ arn = string, name = string, alerts = bool }))
+  default     = {}
+}
+
 variable "function_names" {
   description = "The function names by catalog key: the saga's steps and the API's function."
   type        = map(string)

@@ -4,7 +4,7 @@ output "arn" {
 }
 
 output "name" {
-  description = "Name of the state machine, \"<name_prefix>-booking-saga\"."
+  description = "Name of the state machine, \"<name_prefix>-<name>\"."
   value       = aws_sfn_state_machine.this.name
 }
 
@@ -16,4 +16,9 @@ output "role_arn" {
 output "log_group_name" {
   description = "Log group of the execution history."
   value       = aws_cloudwatch_log_group.this.name
+}
+
+output "event_rule_arn" {
+  description = "ARN of the EventBridge rule that starts it (started_by_status_of), or null."
+  value       = one(aws_cloudwatch_event_rule.started_by[*].arn)
 }
