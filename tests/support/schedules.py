@@ -221,7 +221,7 @@ def _afterwards(engine: LocalEngine, schedule: Schedule, report: ExecutionReport
     events = 1 if status != "SUCCEEDED" else 0  # each unsuccessful ending sends one status-change event
     if error == "CompensationFailed":
         unfinished = [key for key, fault in schedule.faults.items() if fault == "until-redrive"]
-        if unfinished:  # the cause is fixed: redrive it, and the compensations finish
+        if unfinished and not _fails_for_good(schedule):  # the cause is fixed: redrive it, and the compensations finish
             engine.sfn.redrive_execution(executionArn=arn)
             after = engine.wait(arn)
             tally.by_outcome["redriven"] += 1
@@ -241,10 +241,13 @@ def _afterwards(engine: LocalEngine, schedule: Schedule, report: ExecutionReport
     if events:
         reconciliations = engine.saga.reconciliations(arn, ended=events, timeout=60)
         for reconciliation in reconciliations:
-            if reconciliation["status"] == "FAILED":  # a confirmation failing until redriven: redrive it
+            if reconciliation["status"] == "FAILED":  # a step failing until redriven: redrive it
                 engine.sfn.redrive_execution(executionArn=reconciliation["executionArn"])
-                engine.wait(reconciliation["executionArn"])
                 tally.by_outcome["reconciliation redriven"] += 1
+                if engine.wait(reconciliation["executionArn"])["status"] == "FAILED" and _fails_for_good(schedule):
+                    # the input's own fault, which a redrive meets again: the runbook's script finishes it
+                    recovery.finish_compensations(engine.saga, engine.lambda_client, engine.function_names, report.booking_id, arn)
+                    tally.by_outcome["reconciliation finished by the runbook"] += 1
         problems += _reconciliation_violations(engine, schedule, report, engine.saga.reconciliations(arn, ended=events, timeout=60), tally)
     return [f"{schedule.name}: {problem}" for problem in problems]
 
@@ -305,6 +308,12 @@ def _cancellation_violations(
     return problems
 
 
+def _fails_for_good(schedule: Schedule) -> bool:
+    """A compensation whose fault no retry or redrive clears (`fail`, `permanent`): the reconciliation
+    of an execution that ended off its paths cannot roll it back."""
+    return any(schedule.faults.get(key) in ("fail", "permanent") for key in ("refund", "cancel_hotel", "cancel_flight"))
+
+
 def _reconciliation_violations(
     engine: LocalEngine, schedule: Schedule, report: ExecutionReport, reconciliations: list[dict[str, Any]], tally: Tally
 ) -> list[str]:
@@ -314,9 +323,12 @@ def _reconciliation_violations(
     items = engine.items(report.booking_id)
     mine = {s: i for s, i in items.items() if i and i.get("execution_arn") == report.execution_arn}
     for reconciliation in reconciliations:
-        path = reconciliation["path"]
+        # a redrive enters the failed state again, right after it failed: the path as one run
+        path = [state for n, state in enumerate(reconciliation["path"]) if n == 0 or reconciliation["path"][n - 1] != state]
         tally.by_outcome[f"reconciliation {path[-1]}"] += 1
         problems += history_violations(engine, reconciliation["executionArn"])
+        if reconciliation["status"] == "FAILED" and _fails_for_good(schedule):
+            continue  # finished by the runbook's script: _nothing_left_pending holds it
         if reconciliation["status"] != "SUCCEEDED":
             problems.append(
                 f"reconciliation {reconciliation['executionArn']} {reconciliation['status']}: {reconciliation.get('cause', '')[:300]}"
@@ -338,6 +350,7 @@ def _nothing_left_pending(engine: LocalEngine, batch: Batch) -> list[str]:
     """Once every execution ended and was reconciled, redriven or finished by the runbook: no booking of the
     batch holds a PENDING item, and a CONFIRMED one was closed only by a cancellation."""
     problems = []
+    cancellations = engine.cancellation_arn.replace(":stateMachine:", ":execution:") + ":"  # the booking's own cancellation: <this>:<booking id>
     for booking_id in {schedule.request["booking_id"] for schedule in batch.schedules}:
         for service, item in engine.items(booking_id).items():
             if item and item["status"] == "PENDING":
@@ -346,7 +359,7 @@ def _nothing_left_pending(engine: LocalEngine, batch: Batch) -> list[str]:
                 item
                 and item.get("confirmed_at")
                 and item["status"] not in chaos.ACTIVE
-                and ":cancellation:" not in str(item.get("closed_by"))
+                and item.get("closed_by") != f"{cancellations}{booking_id}"
             ):
                 problems.append(
                     f"{booking_id}: {service} was CONFIRMED, then {item['status']} by {item.get('closed_by')}, not a cancellation"

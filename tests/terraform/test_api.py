@@ -26,8 +26,14 @@ CATALOG_API = json.loads((ROOT / "lambdas" / "functions.json").read_text())["api
 ACCOUNT, REGION = "123456789012", "eu-west-1"  # the stand-in's account; the harness's region
 KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/00000000-1111-2222-3333-444444444444"
 STATE_MACHINE = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:check-booking-saga"
+CANCELLATION = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:check-cancellation"
 TABLES = {service: f"check-{service}s" for service in ("flight", "hotel", "payment")}
-ROUTES = {"createBooking": "POST /bookings", "getBooking": "GET /bookings/{booking_id}"}
+ROUTES = {
+    "createBooking": "POST /bookings",
+    "listBookings": "GET /bookings",
+    "getBooking": "GET /bookings/{booking_id}",
+    "cancelBooking": "POST /bookings/{booking_id}/cancel",
+}
 ISSUER, AUDIENCE = "https://issuer.example.com/", ["spa-client"]
 ORIGINS = ["https://app.example.com", "http://localhost:5173"]
 
@@ -43,6 +49,7 @@ def module_call(name_prefix: str, **extra: Any) -> dict[str, Any]:
         "artifact_path": "${path.module}/../build/lambda/api.zip",
         "layer_arn": f"arn:aws:lambda:{REGION}:{ACCOUNT}:layer:check-dependencies:1",
         "state_machine_arn": STATE_MACHINE,
+        "cancellation_state_machine_arn": CANCELLATION,
         "tables": {service: {"name": name, "arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"} for service, name in TABLES.items()},
         "kms_key_arn": KEY,
         "throttling_burst_limit": 7,
@@ -109,27 +116,30 @@ def statements(policy: str) -> set[tuple[str, str, frozenset[tuple[str, str, tup
 def test_the_api_role_allows_exactly_what_the_code_calls_on_exactly_its_resources(module_plan: dict[str, Any]) -> None:
     policy = resources(module_plan)["module.cognito.aws_iam_role_policy.function"]["policy"]
     assert isinstance(policy, str), "the policy is not known when planning"
-    executions = f"arn:aws:states:{REGION}:{ACCOUNT}:execution:check-booking-saga:*"
+    machines = (STATE_MACHINE, CANCELLATION)
+    executions = [f"{machine.replace(':stateMachine:', ':execution:')}:*" for machine in machines]
     table_arns = [f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}" for name in TABLES.values()]
+    bookings = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/check-cognito-bookings"
     log_streams = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/check-cognito-api:*"
     none: frozenset[tuple[str, str, tuple[str, ...]]] = frozenset()
     through_states = frozenset(
         {
             ("StringEquals", "kms:ViaService", (f"states.{REGION}.amazonaws.com",)),
-            ("StringEquals", "kms:EncryptionContext:aws:states:stateMachineArn", (STATE_MACHINE,)),
+            ("StringEquals", "kms:EncryptionContext:aws:states:stateMachineArn", tuple(sorted(machines))),
         }
     )
     through_dynamodb = frozenset(
         {
             ("StringEquals", "kms:ViaService", (f"dynamodb.{REGION}.amazonaws.com",)),
-            ("StringEquals", "kms:EncryptionContext:aws:dynamodb:tableName", tuple(sorted(TABLES.values()))),
+            ("StringEquals", "kms:EncryptionContext:aws:dynamodb:tableName", tuple(sorted([*TABLES.values(), "check-cognito-bookings"]))),
         }
     )
     assert statements(policy) == {
-        ("states:StartExecution", STATE_MACHINE, none),
-        ("states:DescribeExecution", executions, none),
-        ("states:GetExecutionHistory", executions, none),
+        *(("states:StartExecution", machine, none) for machine in machines),
+        *(("states:DescribeExecution", arn, none) for arn in executions),
+        *(("states:GetExecutionHistory", arn, none) for arn in executions),
         *(("dynamodb:GetItem", arn, none) for arn in table_arns),
+        *((action, bookings, none) for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query")),
         ("kms:Decrypt", KEY, through_states),  # DescribeExecution, GetExecutionHistory; StartExecution needs none
         ("kms:Decrypt", KEY, through_dynamodb),  # no statement for its environment: Lambda's grant decrypts it
         ("logs:CreateLogStream", log_streams, none),
@@ -144,7 +154,7 @@ def test_the_api_role_allows_exactly_what_the_code_calls_on_exactly_its_resource
 
 def test_an_action_the_code_calls_but_the_role_does_not_grant_fails_the_plan(ready: None, configuration: Path) -> None:
     terraform = module_terraform(configuration)
-    output = failure(lambda: terraform.plan("default", 'extra_actions=["dynamodb:Query"]', var_file=False))
+    output = failure(lambda: terraform.plan("default", 'extra_actions=["dynamodb:Scan"]', var_file=False))
     assert "Resource precondition failed" in output
     assert "The API's role must grant exactly the actions its code calls" in output
 
@@ -287,10 +297,15 @@ def test_the_api_function_is_wired_to_this_deployments_state_machine_and_tables(
     function = created["module.api.aws_lambda_function.this"]
     assert function["handler"] == CATALOG_API["handler"] and function["filename"].endswith(f"/build/lambda/{CATALOG_API['key']}.zip")
     tables = {after["name"] for address, after in created.items() if ".aws_dynamodb_table." in address}
-    assert set(json.loads(function["environment"][0]["variables"]["TABLE_NAMES"]).values()) == tables
+    variables = function["environment"][0]["variables"]
+    # The services' tables, and the API's own bookings table: every table planned, each named once.
+    assert set(json.loads(variables["TABLE_NAMES"]).values()) | {variables["BOOKINGS_TABLE_NAME"]} == tables
+    service_tables = json.loads(variables["TABLE_NAMES"]).values()
+    assert created["module.api.aws_dynamodb_table.bookings"]["name"] == variables["BOOKINGS_TABLE_NAME"] not in service_tables
     assert set(json.loads(function["environment"][0]["variables"]["TABLE_NAMES"])) == set(catalog.load().tables)
     api_call = plan["configuration"]["root_module"]["module_calls"]["api"]["expressions"]
     assert "module.state_machine.arn" in api_call["state_machine_arn"]["references"]
+    assert "module.cancellation.arn" in api_call["cancellation_state_machine_arn"]["references"]
     assert "module.kms.key_arn" in api_call["kms_key_arn"]["references"]
     assert function["reserved_concurrent_executions"] == -1  # none reserved (test_plan.py: by default, and when set)
 

@@ -15,6 +15,7 @@ import boto3
 import pytest
 
 from sagatools.client.workspaces import LOCAL_CREDENTIALS
+from sagatools.contract import catalog
 from sagatools.emulator import local_workspace
 from tfprovider import check
 from tfprovider.deploy import Deployment, TerraformFailed
@@ -111,18 +112,24 @@ def test_apply_update_replace_and_destroy_on_the_local_endpoint(endpoint: str, t
     }
     assert task_resources and all(arn.split(":")[6] in outputs["function_names"].values() for arn in task_resources)
     policy = client(endpoint, "iam").get_role_policy(RoleName=f"{PREFIX}-booking-saga", PolicyName="least-privilege")["PolicyDocument"]
-    invoke = next(s for s in policy["Statement"] if s["Sid"] == "InvokeTheSixSagaFunctionsOnly")
-    assert len(invoke["Resource"]) == 6
+    invoke = next(s for s in policy["Statement"] if s["Sid"] == "InvokeItsFunctionsOnly")
+    booking_functions = {outputs["function_names"][function.key] for function in catalog.load().invoked_by("booking")}
+    assert {arn.split(":")[6] for arn in invoke["Resource"]} == booking_functions
     apis = client(endpoint, "apigatewayv2")
     api = next(a for a in apis.get_apis()["Items"] if a["Name"] == f"{PREFIX}-bookings")
     routes = apis.get_routes(ApiId=api["ApiId"])["Items"]
-    assert sorted(route["RouteKey"] for route in routes) == ["GET /bookings/{booking_id}", "POST /bookings"]
+    assert sorted(route["RouteKey"] for route in routes) == [
+        "GET /bookings",
+        "GET /bookings/{booking_id}",
+        "POST /bookings",
+        "POST /bookings/{booking_id}/cancel",
+    ]
     assert {(route["AuthorizationType"], route["Target"].split("/")[0]) for route in routes} == {("JWT", "integrations")}
     authorizer = apis.get_authorizer(ApiId=api["ApiId"], AuthorizerId=routes[0]["AuthorizerId"])
     assert authorizer["JwtConfiguration"] == {"Issuer": outputs["jwt_issuer"], "Audience": [outputs["user_pool_client_id"]]}
     assert outputs["jwt_issuer"] == f"https://cognito-idp.us-east-1.amazonaws.com/{outputs['user_pool_id']}"
     retention = client(endpoint, "logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{PREFIX}")["logGroups"]
-    assert len(retention) == 7 and {group["retentionInDays"] for group in retention} == {365}
+    assert len(retention) == len(catalog.load().functions) + 1 and {group["retentionInDays"] for group in retention} == {365}
 
     # nothing to do: the refreshed state is the configuration
     code, plan = deployment.plan_exit_code()
@@ -140,17 +147,17 @@ def test_apply_update_replace_and_destroy_on_the_local_endpoint(endpoint: str, t
     # changed variables: the functions and the API's stage are updated in place
     settings = {"lambda_memory_mb": 512, "api_throttling_rate_limit": 25}
     output, _ = deployment.apply(settings)
-    assert counts(output) == (0, 8, 0)
+    assert counts(output) == (0, len(catalog.load().functions) + 2, 0)  # each saga function, the API's, its stage
     assert {lambda_.get_function_configuration(FunctionName=name)["MemorySize"] for name in outputs["function_names"].values()} == {512}
     stage = apis.get_stage(ApiId=api["ApiId"], StageName="$default")
     assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] == 25
     assert deployment.plan_exit_code(settings)[0] == 0
 
     # a renamed table: replaced (Terraform destroys it and creates the new one), its readers updated
-    catalog = deployment.directory / "lambdas" / "functions.json"
-    document = json.loads(catalog.read_text())
+    catalog_file = deployment.directory / "lambdas" / "functions.json"
+    document = json.loads(catalog_file.read_text())
     document["services"]["hotel"]["table"] = "hotel-stays"
-    catalog.write_text(json.dumps(document))
+    catalog_file.write_text(json.dumps(document))
     code, plan = deployment.plan_exit_code(settings)
     assert code == 2 and 'module.service["hotel"].aws_dynamodb_table.this must be replaced' in plan
     output, _ = deployment.apply(settings)

@@ -394,12 +394,13 @@ def test_the_reconciliation_is_started_by_the_booking_saga_s_unsuccessful_ending
     for environment, plan in plans.items():
         created = resources(plan)
         prefix = f"trip-saga-{environment}"
+        machines = f"arn:aws:states:{plan['variables']['region']['value']}:123456789012:stateMachine"  # the stand-in's account
         rule = created["module.reconciliation.aws_cloudwatch_event_rule.started_by[0]"]
         assert json.loads(rule["event_pattern"]) == {
             "source": ["aws.states"],
             "detail-type": ["Step Functions Execution Status Change"],
             "detail": {
-                "stateMachineArn": [f"arn:aws:states:us-east-1:123456789012:stateMachine:{prefix}-booking-saga"],
+                "stateMachineArn": [f"{machines}:{prefix}-booking-saga"],
                 "status": ["ABORTED", "TIMED_OUT", "FAILED"],
             },
         }
@@ -409,5 +410,5 @@ def test_the_reconciliation_is_started_by_the_booking_saga_s_unsuccessful_ending
         assert trust["Principal"] == {"Service": "events.amazonaws.com"} and set(trust["Condition"]) == {"StringEquals", "ArnEquals"}
         policy = json.loads(created["module.reconciliation.aws_iam_role_policy.events[0]"]["policy"])
         assert [(s["Action"], s["Resource"]) for s in policy["Statement"]] == [
-            ("states:StartExecution", f"arn:aws:states:us-east-1:123456789012:stateMachine:{prefix}-reconciliation")
+            ("states:StartExecution", f"{machines}:{prefix}-reconciliation")
         ]

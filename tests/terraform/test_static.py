@@ -13,7 +13,7 @@ import pytest
 
 from sagatools.cli.tfdocs import main as tfdocs
 from sagatools.contract import asl, catalog, hcl
-from sagatools.contract.paths import ASL_TEMPLATE, LAMBDAS
+from sagatools.contract.paths import LAMBDAS, TEMPLATES
 from sagatools.contract.settings import DEPLOY_DEFAULTS
 from trip_saga import entrypoint
 
@@ -42,14 +42,25 @@ def test_module_inputs_are_typed_and_described_and_outputs_described(module: Pat
 
 
 def test_the_template_placeholders_are_the_catalogs_functions_and_the_modules_settings() -> None:
-    """templatefile() gets each catalog function's ARN under its placeholder plus the module's settings:
-    Terraform fails a placeholder without a value (test_plan.py); this catches a value nothing uses."""
-    module = hcl.load(hcl.TERRAFORM / "modules" / "state_machine")
-    definition = module.typed("resource")[("aws_sfn_state_machine", "this")]["definition"]
-    settings = set(re.findall(r"(\w+)\s*=", definition.split("merge(var.function_arns,", 1)[1]))
-    functions = {function.arn_placeholder for function in catalog.load().functions}
-    assert functions | settings == asl.placeholders(ASL_TEMPLATE.read_text())
-    assert not functions & settings
+    """templatefile() gets each of its workflow's catalog functions' ARNs under their placeholders plus
+    the module's settings (the alerting ones used only where the machine alerts): Terraform fails a
+    placeholder without a value (test_plan.py); this catches a value nothing uses."""
+    values = hcl.load(hcl.TERRAFORM / "modules" / "state_machine").named("locals")["definition_values"]
+    assert values.startswith("${merge(var.function_arns,")
+    settings = set(re.findall(r"(\w+)\s*=", values)) - {"alert_topic_arn", "metrics_namespace"}
+    alerting = {"alert_topic_arn", "metrics_namespace"}
+    assert alerting <= set(re.findall(r"(\w+)\s*=", values))
+    root = hcl.load(hcl.TERRAFORM).named("module")
+    used: set[str] = set()
+    for workflow, template in TEMPLATES.items():
+        placeholders = asl.placeholders(template.read_text())
+        functions = {function.arn_placeholder for function in catalog.load().invoked_by(workflow)}
+        module = root["state_machine" if workflow == "booking" else workflow]
+        given = functions | settings | (alerting if "alert_topic_arn" in module else set())  # null where it does not alert
+        assert functions <= placeholders <= given, workflow
+        assert not functions & (settings | alerting)
+        used |= placeholders
+    assert settings | alerting <= used  # every setting is used by some template
 
 
 def test_functions_come_from_the_catalog_and_their_handlers_exist() -> None:

@@ -1,4 +1,7 @@
-"""Finishing a saga that ended in CompensationFailed, once the cause is fixed (the runbook's step).
+"""Finishing what redrive cannot (the runbook's script): the compensations of a saga that ended in
+CompensationFailed, or of one that ended off the saga's paths (stopped, timed out, failed elsewhere)
+whose reconciliation could not roll it back, when the cause is in the execution's input or its end is
+more than 14 days ago.
 
 Every compensation is idempotent, so the safe way to finish is to run all three again, newest first,
 with the booking's original request: whatever already happened is a no-op, whatever did not happens
@@ -18,6 +21,10 @@ class RecoveryError(RuntimeError):
     pass
 
 
+# The saga's own endings besides CompensationFailed: every compensation ran, or nothing was written.
+OWN_ENDINGS = frozenset({"SagaFailed", "InvalidBookingRequest", "BookingConflict", "Runtime.UnmarshalError"})
+
+
 @dataclass(frozen=True)
 class Finished:
     booking_id: str
@@ -32,8 +39,13 @@ def finish_compensations(
     execution by default, the one named after the booking id)."""
     execution_arn = execution_arn or saga.execution_arn(booking_id)
     description = saga.sfn.describe_execution(executionArn=execution_arn)
-    if (description["status"], description.get("error")) != ("FAILED", "CompensationFailed"):
-        raise RecoveryError(f"{booking_id}: execution is {description['status']} ({description.get('error')}), not CompensationFailed")
+    status, error = description["status"], description.get("error")
+    ended_off_its_paths = status in ("ABORTED", "TIMED_OUT") or (status == "FAILED" and error not in OWN_ENDINGS)
+    if (status, error) != ("FAILED", "CompensationFailed") and not ended_off_its_paths:
+        raise RecoveryError(f"{booking_id}: execution is {status} ({error}): neither CompensationFailed nor ended off the saga's paths")
+    payment = saga.items(booking_id).get("payment") or {}
+    if ended_off_its_paths and payment.get("status") == "CONFIRMED" and payment.get("execution_arn") == execution_arn:
+        raise RecoveryError(f"{booking_id}: its payment is CONFIRMED: the trip is booked; redrive its reconciliation to confirm the rest")
     request = json.loads(description["input"])
     request.pop("faults", None)
     results = {}

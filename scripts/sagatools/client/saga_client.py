@@ -76,6 +76,9 @@ class SagaClient:
         self.sfn = session.client("stepfunctions", endpoint_url=endpoint_url)
         self.dynamodb = session.resource("dynamodb", endpoint_url=endpoint_url)
         self.poll_seconds = poll_seconds
+        # The booking execution each reconciliation was started for (its input never changes): only a
+        # new one is described to learn it, not all of them on every poll (a long run holds thousands).
+        self._reconciled: dict[str, str | None] = {}
 
     def start(self, request: Mapping[str, Any], *, name: str | None = None) -> str:
         """Start the saga. The execution is named after the booking, so a booking runs at most once:
@@ -140,8 +143,12 @@ class SagaClient:
             found = []
             for page in self.sfn.get_paginator("list_executions").paginate(stateMachineArn=str(self.reconciliation_arn)):
                 for listed in page["executions"]:
-                    description = self.sfn.describe_execution(executionArn=listed["executionArn"])
-                    if json.loads(description["input"]).get("detail", {}).get("executionArn") == execution_arn:
+                    reconciliation = listed["executionArn"]
+                    if self._reconciled.get(reconciliation, execution_arn) != execution_arn:
+                        continue
+                    description = self.sfn.describe_execution(executionArn=reconciliation)
+                    self._reconciled[reconciliation] = json.loads(description["input"]).get("detail", {}).get("executionArn")
+                    if self._reconciled[reconciliation] == execution_arn:
                         found.append(description)
             if len(found) >= ended and all(d["status"] != "RUNNING" for d in found):
                 return [{**d, "path": self.path(d["executionArn"])} for d in found]

@@ -16,6 +16,8 @@ locals {
   logs_arn_prefix  = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group"
   # Built from its name, not read from the resource, so the role's policy is known when planning.
   function_log_group_arn = "${local.logs_arn_prefix}:${aws_cloudwatch_log_group.function.name}"
+  bookings_table_name    = "${var.name_prefix}-bookings"
+  bookings_table_arn     = "arn:${data.aws_partition.current.partition}:dynamodb:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:table/${local.bookings_table_name}"
   state_machines         = sort([var.state_machine_arn, var.cancellation_state_machine_arn])
   # Every execution of these state machines (an execution's ARN is the machine's with :execution: and its name).
   executions_arns = [for machine in local.state_machines : "${replace(machine, ":stateMachine:", ":execution:")}:*"]
@@ -26,7 +28,7 @@ locals {
     StartBookingsAndCancellations = { actions = ["states:StartExecution"], resources = local.state_machines }
     ReadTheirExecutions           = { actions = ["states:DescribeExecution", "states:GetExecutionHistory"], resources = local.executions_arns }
     ReadReservations              = { actions = ["dynamodb:GetItem"], resources = sort([for table in values(var.tables) : table.arn]) }
-    KeepBookingRecords            = { actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], resources = [aws_dynamodb_table.bookings.arn] }
+    KeepBookingRecords            = { actions = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], resources = [local.bookings_table_arn] }
   }
 
   jwt_issuer   = local.create_user_pool ? "https://${aws_cognito_user_pool.this[0].endpoint}" : var.jwt_issuer
@@ -40,7 +42,7 @@ locals {
 # answered from one GetItem and a customer's bookings from one Query. The services' tables stay
 # written by their own functions only.
 resource "aws_dynamodb_table" "bookings" {
-  name                        = "${var.name_prefix}-bookings"
+  name                        = local.bookings_table_name
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "pk"
   range_key                   = "sk"
@@ -139,7 +141,7 @@ data "aws_iam_policy_document" "function" {
     condition {
       test     = "StringEquals"
       variable = "kms:EncryptionContext:aws:dynamodb:tableName"
-      values   = sort(concat([for table in values(var.tables) : table.name], [aws_dynamodb_table.bookings.name]))
+      values   = sort(concat([for table in values(var.tables) : table.name], [local.bookings_table_name]))
     }
   }
 

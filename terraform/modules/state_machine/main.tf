@@ -18,12 +18,16 @@ locals {
   # Every execution of the machine it reads (an execution's ARN is the machine's with :execution: and its name).
   read_executions_arn = local.reads ? "${replace(var.reads_executions_of, ":stateMachine:", ":execution:")}:*" : null
   rule_arn            = "arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:rule/${local.name}"
-  # What the template interpolates: the functions' ARNs, the settings, and the alerting it does.
+  # What the template interpolates: the functions' ARNs and the settings (alert_topic_arn null for a
+  # machine that does not alert: its template must not use it). Every key is known when planning, so
+  # templatefile() fails the plan on a placeholder without a value even while the ARNs are unknown.
   definition_values = merge(var.function_arns, {
     task_timeout_seconds      = var.task_timeout_seconds
     compensation_max_attempts = var.compensation_max_attempts
     execution_timeout_seconds = var.execution_timeout_seconds
-  }, local.alerts ? { alert_topic_arn = var.alert_topic_arn, metrics_namespace = var.metrics_namespace } : {})
+    alert_topic_arn           = var.alert_topic_arn
+    metrics_namespace         = var.metrics_namespace
+  })
 }
 
 resource "aws_cloudwatch_log_group" "this" {

@@ -1,6 +1,7 @@
 output "arn" {
-  description = "ARN of the state machine."
-  value       = aws_sfn_state_machine.this.arn
+  description = "ARN of the state machine (known when planning: the policies and event patterns that name it can be read in the plan)."
+  value       = local.arn
+  depends_on  = [aws_sfn_state_machine.this]
 }
 
 output "name" {
