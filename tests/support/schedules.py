@@ -350,7 +350,8 @@ def _nothing_left_pending(engine: LocalEngine, batch: Batch) -> list[str]:
     """Once every execution ended and was reconciled, redriven or finished by the runbook: no booking of the
     batch holds a PENDING item, and a CONFIRMED one was closed only by a cancellation."""
     problems = []
-    cancellations = engine.cancellation_arn.replace(":stateMachine:", ":execution:") + ":"  # the booking's own cancellation: <this>:<booking id>
+    # the booking's own cancellation is <this><booking id>
+    cancellations = engine.cancellation_arn.replace(":stateMachine:", ":execution:") + ":"
     for booking_id in {schedule.request["booking_id"] for schedule in batch.schedules}:
         for service, item in engine.items(booking_id).items():
             if item and item["status"] == "PENDING":
