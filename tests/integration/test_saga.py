@@ -261,3 +261,44 @@ def held_units(deployed: workspaces.Workspace, request: dict[str, Any]) -> dict[
             for hold in item.get("units", []):
                 held.setdefault(hold["pk"], 0)
     return held
+
+
+@pytest.mark.usefixtures("faults_enabled")
+def test_a_booking_stopped_after_its_payment_was_confirmed_is_rolled_forward(saga: SagaClient, new_request: Request) -> None:
+    """Past the pivot the trip is booked: a stop while the flight is confirmed is reconciled forward."""
+    request = new_request(confirm_flight="transient:3")  # ConfirmFlight retries for seconds: time to stop it
+    arn = saga.start(request)
+    deadline = time.monotonic() + 60
+    while "ConfirmFlight" not in saga.path(arn):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    saga.sfn.stop_execution(executionArn=arn)
+
+    (reconciliation,) = saga.reconciliations(arn, timeout=120)
+    assert (reconciliation["status"], reconciliation["path"]) == ("SUCCEEDED", chaos.RECONCILED_FORWARD), reconciliation.get("cause")
+    items = saga.items(request["booking_id"])
+    assert {service: item and item["status"] for service, item in items.items()} == dict.fromkeys(
+        ("flight", "hotel", "payment"), "CONFIRMED"
+    )
+
+
+@pytest.mark.usefixtures("faults_enabled")
+def test_a_cancellation_whose_step_fails_until_redriven_alerts_and_completes_on_redrive(saga: SagaClient, new_request: Request) -> None:
+    """A cancellation step that still fails alerts as CompensationFailed does; the cause fixed, a redrive
+    finishes the cancellation at the failed step."""
+    request = new_request(cancel_flight_booking="until-redrive")
+    report = saga.run(request, timeout=120)
+    assert report.status == "SUCCEEDED"
+    cancellation = saga.cancel(report.execution_arn)
+    failed = saga.wait(cancellation, timeout=600)
+    assert (failed["status"], failed.get("error")) == ("FAILED", "CompensationFailed")
+
+    saga.sfn.redrive_execution(executionArn=cancellation)
+    redriven = saga.wait(cancellation, timeout=600)
+    assert (redriven["status"], redriven["redriveCount"]) == ("SUCCEEDED", 1)
+    items = saga.items(request["booking_id"])
+    assert {service: item and item["status"] for service, item in items.items()} == {
+        "flight": "CANCELLED",
+        "hotel": "CANCELLED",
+        "payment": "REFUNDED",
+    }

@@ -5,7 +5,7 @@ confirmations), through the local engine. Each execution is checked against the 
 path) and the invariant over what it owns, its history against the invocations it made, capacity is
 conserved after every batch, every CompensationFailed is finished (redriven, or the runbook's script),
 every execution that ended off the saga's own paths is reconciled, and then nothing is left PENDING.
-CI runs SAGA_SCHEDULES (default 300) executions in two shards; `make soak` more."""
+CI runs SAGA_SCHEDULES (default 500) executions in two shards; `make soak` more."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from tests.support.schedules import Tally, run_batches
 pytestmark = pytest.mark.moto
 
 SHARDS = 2
-PER_SHARD = int(os.environ.get("SAGA_SCHEDULES", "300")) // SHARDS
+PER_SHARD = int(os.environ.get("SAGA_SCHEDULES", "500")) // SHARDS
 
 
 @pytest.mark.parametrize("shard", [pytest.param(n, marks=pytest.mark.xdist_group(f"invariant-{n}")) for n in range(SHARDS)])
