@@ -13,7 +13,7 @@ REQS := scripts/requirements
 
 WORKSPACE ?= local
 
-.PHONY: help demo test checks lint hcl scan validate fmt docs lock clean package package-local local-up local-down integration soak race bench
+.PHONY: help demo test checks suites pytest-suites lint hcl scan validate fmt docs lock clean package package-local local-up local-down integration soak race bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -46,10 +46,16 @@ demo: $(STAMP) ## run four bookings (one success, three rollbacks) on the local 
 # The static checks and their installs (PyPI, npm) run side by side: much of that time is waiting on the network.
 test: ## lint, HCL checks, checkov, terraform validate and plans, every pytest suite, the integration suite on a local workspace (what CI runs)
 	$(MAKE) --no-print-directory -j 4 --output-sync=target checks
-	$(PY) -m pytest -n 2 --dist loadgroup --durations=15
-	$(PY) scripts/local_workspace.py integration
+	$(MAKE) --no-print-directory -j 2 --output-sync=target suites
 
 checks: lint hcl scan validate package-local
+
+# The integration suite beside the pytest suites: it waits on retries and the workspace's endpoint half
+# of its time, which the other suites' two workers fill. Each prints when it ends.
+suites: pytest-suites integration
+
+pytest-suites: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=15
 
 bench: package-local $(TFPROVIDER_STAMP) ## measure saga time, DynamoDB requests, cold start, packaging, cost; writes docs/benchmarks.md
 	$(PY) scripts/bench.py

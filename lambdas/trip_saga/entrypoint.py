@@ -8,7 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from trip_saga.errors import CompensationFailed, InvalidBookingRequest, SagaError
+from trip_saga.errors import BookingNotCancellable, CompensationFailed, InvalidBookingRequest, SagaError
 from trip_saga.models import TaskEvent, parse_model
 from trip_saga.observability import count_step, invocation_keys, logger, step_metric
 from trip_saga.repository import ReservationRepository
@@ -59,9 +59,11 @@ def handler_for(state: str) -> Handler:
                 logger.warning("step refused", extra={"error": type(error).__name__, "reason": str(error)})
             else:
                 logger.exception("step errored")
-            if _last_attempt(event) and not isinstance(error, InvalidBookingRequest):
+            if _last_attempt(event) and not isinstance(error, InvalidBookingRequest | BookingNotCancellable):
                 # The execution fails here, with the error its alarm and runbook name, at a Task state
-                # RedriveExecution resumes (a Fail state would only fail again).
+                # RedriveExecution resumes (a Fail state would only fail again). A cancellation that
+                # learns only now that its booking is not confirmed (rolled back while its gate failed)
+                # changed nothing and has nothing to finish: that refusal stays itself.
                 raise CompensationFailed(f"{state}: {type(error).__name__}: {error}") from error
             raise
         count_step(state, step_metric(compensates=step.compensates, error=None))

@@ -13,7 +13,7 @@ from sagatools.contract import catalog
 from sagatools.contract.archive import FIXED_TIME, sha256_of
 from sagatools.contract.paths import LAMBDAS
 
-pytestmark = pytest.mark.network
+pytestmark = [pytest.mark.network, pytest.mark.xdist_group("package")]  # its module fixture builds twice: once
 
 
 @pytest.fixture(scope="module")

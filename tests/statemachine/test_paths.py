@@ -186,3 +186,40 @@ def test_submitting_a_booking_again_reports_its_existing_execution(engine: Local
     assert engine.items(request["booking_id"]) == first.items  # the conflicting request changed nothing
     names = [e["name"] for e in engine.sfn.list_executions(stateMachineArn=engine.state_machine_arn)["executions"]]
     assert names.count(request["booking_id"]) == 1
+
+
+@pytest.mark.parametrize("rolled_back", [False, True], ids=["confirmed", "rolled-back"])
+def test_a_cancellation_whose_hotel_fails_changes_nothing_until_redriven(request_for: Any, rolled_back: bool) -> None:
+    """The hotel (confirmed last) is the cancellation's gate: while it fails, neither the flight nor the
+    charge is touched, so no second cancellation can share the booking. Redriven: a confirmed booking is
+    cancelled; one that was rolled back meanwhile ends not cancellable, still untouched."""
+    with LocalEngine(prefix="trip-saga-gate") as engine:
+        request = request_for(cancel_hotel_booking="until-redrive", **({"payment": "fail"} if rolled_back else {}))
+        booking = engine.run(request)
+        before = engine.items(request["booking_id"])
+        cancellation = engine.saga.cancel(booking.execution_arn)
+        failed = engine.wait(cancellation)
+        untouched = engine.items(request["booking_id"])
+        alerts = engine.alerts()
+        engine.sfn.redrive_execution(executionArn=cancellation)
+        redriven = engine.wait(cancellation)
+        path, after = engine.saga.path(cancellation), engine.items(request["booking_id"])
+        conservation = inventory.conservation_violations(engine.all_items())
+
+    assert (failed["status"], failed["error"]) == ("FAILED", "CompensationFailed")
+    assert untouched == before  # not a write past the gate
+    (alert,) = alerts
+    assert alert["unfinished"] == "CancelHotelBooking" and alert["remaining"] == [] and alert["finished"] == []
+    first_run = [
+        "CancelHotelBooking", "CancelHotelBookingUnfinished", "FinishCancellation", "AlertOperator", "CountCompensationFailed",
+        "CompensationFailed", "LastAttempt",
+    ]  # fmt: skip
+    if rolled_back:
+        assert (redriven["status"], redriven["error"]) == ("FAILED", "BookingNotCancellable")
+        assert path == [*first_run, "CompensationFailed", "LastAttempt", "NotCancellable"]
+        assert after == before
+    else:
+        assert redriven["status"] == "SUCCEEDED" and path[-1] == "BookingCancelled"
+        assert statuses(after) == {"flight": ("CANCELLED", False), "hotel": ("CANCELLED", False), "payment": ("REFUNDED", False)}
+        assert {item["closed_by"] for item in after.values() if item} == {cancellation}
+    assert conservation == []

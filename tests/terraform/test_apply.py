@@ -20,7 +20,7 @@ from sagatools.emulator import local_workspace
 from tfprovider import check
 from tfprovider.deploy import Deployment, TerraformFailed
 
-pytestmark = [pytest.mark.subprocess, pytest.mark.terraform, pytest.mark.xdist_group("terraform-apply")]
+pytestmark = [pytest.mark.subprocess, pytest.mark.terraform]
 
 PREFIX = "trip-saga-local"
 APPLIED = re.compile(r"Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed\.")

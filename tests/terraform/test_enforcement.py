@@ -21,7 +21,7 @@ from sagatools.contract.paths import ROOT
 from sagatools.emulator import local_workspace
 from tfprovider.deploy import Deployment, TerraformFailed
 
-pytestmark = [pytest.mark.subprocess, pytest.mark.terraform, pytest.mark.xdist_group("terraform-apply")]
+pytestmark = [pytest.mark.subprocess, pytest.mark.terraform]
 
 HAPPY_PATH_TEST = "tests/integration/test_saga.py::test_a_booking_reserves_flight_and_hotel_and_charges_payment"
 

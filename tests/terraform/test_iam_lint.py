@@ -59,7 +59,7 @@ def applied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tupl
 
 @pytest.mark.subprocess
 @pytest.mark.terraform
-@pytest.mark.xdist_group("terraform-apply")
+@pytest.mark.xdist_group("iam-lint")  # one worker applies the environments once (the module fixture)
 @pytest.mark.parametrize("environment", [*check.ENVIRONMENTS, "bootstrap"])
 def test_every_policy_terraform_creates_passes_aws_s_rules_or_says_why_not(
     applied: dict[str, tuple[dict[str, Any], Path]], environment: str
@@ -88,7 +88,7 @@ MANAGED_POLICY, INLINE_PER_ROLE, TRUST_POLICY = 6144, 10240, 2048
 
 @pytest.mark.subprocess
 @pytest.mark.terraform
-@pytest.mark.xdist_group("terraform-apply")
+@pytest.mark.xdist_group("iam-lint")
 @pytest.mark.parametrize("environment", [*check.ENVIRONMENTS, "bootstrap"])
 def test_every_policy_fits_iam_s_size_quotas(applied: dict[str, tuple[dict[str, Any], Path]], environment: str) -> None:
     state, _ = applied[environment]
@@ -110,7 +110,7 @@ def size(document: str) -> int:
 
 @pytest.mark.subprocess
 @pytest.mark.terraform
-@pytest.mark.xdist_group("terraform-apply")
+@pytest.mark.xdist_group("iam-lint")
 def test_the_deployer_s_roles_trust_only_this_repository_and_live_out_of_its_reach(applied: dict[str, tuple[dict[str, Any], Path]]) -> None:
     state, _ = applied["bootstrap"]
     roles = {
