@@ -45,8 +45,11 @@ FORWARD_AND_COMPENSATION_KEYS = ("flight", "hotel", "payment", "refund", "cancel
 CANCELLATION_KEYS = ("cancel_hotel_booking", "cancel_flight_booking", "refund_charge")
 # What happens to a booking besides its faults: left alone mostly; stopped while one of its tasks runs;
 # cancelled once confirmed, twice at once, or at once (racing its confirmations).
-ACTIONS = st.sampled_from([None, None, None, "stop", "cancel", "cancel", "cancel-twice", "cancel-early"])
-STOP_AT = st.sampled_from(["reserve-flight", "reserve-hotel", "process-payment", "confirm-payment", "confirm-flight", "confirm-hotel"])
+ACTIONS = st.sampled_from([None, None, None, "stop", "stop", "cancel", "cancel", "cancel-twice", "cancel-early"])
+# Weighted past the pivot, where a stopped booking must be rolled forward: rarer there, the property test
+# drew no roll-forward in one 500-execution shard at even odds.
+PAST_THE_PIVOT = ["confirm-payment", "confirm-flight", "confirm-hotel"]
+STOP_AT = st.sampled_from(["reserve-flight", "reserve-hotel", "process-payment", *PAST_THE_PIVOT * 2])
 # At most two: absorbed by the SDK's three attempts (or the handler's conflict retries), so the oracle holds.
 AWS_FAULTS = st.builds(
     lambda kind, n: f"{kind}:{n}", st.sampled_from(["conflict", "throttle", "throughput", "internal", "slow", "lost"]), st.integers(1, 2)
@@ -190,7 +193,7 @@ def run_batch(engine: LocalEngine, batch: Batch, tally: Tally) -> list[str]:
         if schedule.action == "cancel-early":  # racing its own confirmations
             engine.saga.cancel(arns[-1])
     reports = [_report(engine, schedule, arn) for schedule, arn in zip(batch.schedules, arns, strict=True)]
-    alerts = engine.alerts()
+    alerts = engine.alerts(of=arns)  # a racing cancellation's alert is held to its own outcome below
     shared = len(batch.schedules) > 1
     problems: list[str] = []
     for schedule, report in zip(batch.schedules, reports, strict=True):

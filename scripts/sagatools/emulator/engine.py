@@ -18,7 +18,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -329,13 +329,18 @@ class LocalEngine:
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "true"})
         return topic_arn
 
-    def alerts(self) -> list[dict[str, Any]]:
-        """Alerts published since the last call (each the JSON message AlertOperator sends)."""
+    def alerts(self, of: Collection[str] | None = None) -> list[dict[str, Any]]:
+        """Alerts published since the last call (each the JSON message AlertOperator sends); with `of`,
+        only those published by these executions (the `execution_arn` attribute AlertOperator sets)."""
         sqs = boto3.client("sqs", region_name=REGION)
         received: list[dict[str, Any]] = []
-        while messages := sqs.receive_message(QueueUrl=self._inbox, MaxNumberOfMessages=10).get("Messages", []):
+        while messages := sqs.receive_message(QueueUrl=self._inbox, MaxNumberOfMessages=10, MessageAttributeNames=["execution_arn"]).get(
+            "Messages", []
+        ):
             for message in messages:
-                received.append(json.loads(message["Body"]))
+                publisher = message.get("MessageAttributes", {}).get("execution_arn", {}).get("StringValue")
+                if of is None or publisher in of:
+                    received.append(json.loads(message["Body"]))
                 sqs.delete_message(QueueUrl=self._inbox, ReceiptHandle=message["ReceiptHandle"])
         return received
 
