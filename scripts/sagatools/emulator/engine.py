@@ -434,8 +434,9 @@ class LocalEngine:
                 self._stdout.real, sys.stdout = sys.stdout, self._stdout
             self._running += 1
             self.peak_concurrency = max(self.peak_concurrency, self._running)
-        if stop:  # as the console's Stop, while this task runs (which still finishes, and lands its write)
-            threading.Thread(target=self.sfn.stop_execution, kwargs={"executionArn": str(invoker)}, daemon=True).start()
+        if stop:  # as the console's Stop, while this task runs (which still finishes, and lands its write). Before
+            # the handler, not beside it: a fast task could otherwise end the execution before the stop lands.
+            self.sfn.stop_execution(executionArn=str(invoker))
         with self._environ.overlay(environment), self._stdout.capture() as log:
             self._invocation.current = invocation
             context = LocalContext(name, self.function_arn(function), request_id, self.function_timeout, invocation.clock)
