@@ -119,6 +119,11 @@ def _schedule(draw: st.DrawFn, booking_id: str, name: str, flight: dict[str, Any
         # The reconciliation closes such a booking with the compensations: their faults would stop it too.
         faults = {key: fault for key, fault in faults.items() if key not in ("refund", "cancel_hotel", "cancel_flight")}
     action = draw(ACTIONS)
+    stop_at = draw(STOP_AT) if action == "stop" else None
+    if stop_at in PAST_THE_PIVOT:
+        # Rolled forward, its reconciliation first asks for a refund unless the payment is confirmed: a refund that
+        # never succeeds stops that too, and past the pivot neither a redrive nor the runbook's script may roll back.
+        faults = {key: fault for key, fault in faults.items() if not (key == "refund" and fault in ("fail", "permanent"))}
     if action in ("cancel", "cancel-twice", "cancel-early"):
         faults |= draw(st.dictionaries(st.sampled_from(CANCELLATION_KEYS), CLEARING_FAULTS, max_size=1))
     aws_faults = draw(st.dictionaries(st.sampled_from(samples.STEP_FAULT_KEYS), AWS_FAULTS, max_size=3))
@@ -142,7 +147,7 @@ def _schedule(draw: st.DrawFn, booking_id: str, name: str, flight: dict[str, Any
     }
     if faults or aws_faults:
         request["faults"] = {**faults, **({"aws": aws_faults} if aws_faults else {})}
-    return Schedule(request, faults, aws_faults, name, action, draw(STOP_AT) if action == "stop" else None)
+    return Schedule(request, faults, aws_faults, name, action, stop_at)
 
 
 @dataclass
