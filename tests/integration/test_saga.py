@@ -207,11 +207,7 @@ def test_a_booking_stopped_while_its_payment_is_retried_is_reconciled_within_two
     """StopExecution (the console's Stop) runs no Catch: the reconciliation, started by the execution's
     status-change event, rolls it back (its payment never confirmed) and the seats and rooms are back."""
     request = new_request(payment="transient:3")  # ProcessPayment retries for seconds: time to stop it
-    arn = saga.start(request)
-    deadline = time.monotonic() + 60
-    while "ProcessPayment" not in saga.path(arn):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    arn = started_until(saga, request, "ProcessPayment")
     before = held_units(deployed, request)
     stopped = time.monotonic()
     saga.sfn.stop_execution(executionArn=arn, error="Operator.Stopped", cause="the integration suite")
@@ -249,6 +245,16 @@ def test_a_booking_whose_payment_cannot_be_confirmed_is_rolled_back_by_the_recon
     }
 
 
+def started_until(saga: SagaClient, request: dict[str, Any], state: str) -> str:
+    """Start the booking and return its execution once it has entered `state` (within a minute)."""
+    arn = saga.start(request)
+    deadline = time.monotonic() + 60
+    while state not in saga.path(arn):
+        assert time.monotonic() < deadline, f"{arn} never entered {state}"
+        time.sleep(0.1)
+    return arn
+
+
 def held_units(deployed: workspaces.Workspace, request: dict[str, Any]) -> dict[str, int]:
     """What the booking's reservations hold of each inventory item (from the units stored with them)."""
     saga = deployed.saga()
@@ -267,11 +273,7 @@ def held_units(deployed: workspaces.Workspace, request: dict[str, Any]) -> dict[
 def test_a_booking_stopped_after_its_payment_was_confirmed_is_rolled_forward(saga: SagaClient, new_request: Request) -> None:
     """Past the pivot the trip is booked: a stop while the flight is confirmed is reconciled forward."""
     request = new_request(confirm_flight="transient:3")  # ConfirmFlight retries for seconds: time to stop it
-    arn = saga.start(request)
-    deadline = time.monotonic() + 60
-    while "ConfirmFlight" not in saga.path(arn):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    arn = started_until(saga, request, "ConfirmFlight")
     saga.sfn.stop_execution(executionArn=arn)
 
     (reconciliation,) = saga.reconciliations(arn, timeout=120)

@@ -18,7 +18,11 @@ policy language this repository's policies use. Pure: the caller hands in the re
 
 Not modelled (a policy that needs them is refused with NotModelled, never silently allowed): policy
 variables (${aws:username} and friends), Date* operators, NotPrincipal, permissions boundaries, session
-policies, SCPs and RCPs, cross-account access."""
+policies, SCPs and RCPs, cross-account access.
+
+Written here because no maintained library evaluates a request against identity, resource and key
+policies with conditions: policyuniverse parses statements and expands wildcards (no request
+context), moto's own IAM check matches actions only (and resources for a few services)."""
 
 from __future__ import annotations
 
