@@ -51,6 +51,7 @@ def handler_for(state: str) -> Handler:
                 task.redrive_count,
                 task.cancellation_arn,
                 task.reconciliation_arn,
+                _last_attempt(event),
             )
             result = run_step(step, attempt, repository, faults_enabled=faults_enabled())
         except Exception as error:

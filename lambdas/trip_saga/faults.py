@@ -7,6 +7,7 @@ confirm_payment, ..., refund_charge) to:
 |---------------|--------------------------------------------------------------------------|
 | `fail`        | raises its named business error before writing (e.g. PaymentDeclined)    |
 | `transient:N` | raises DependencyUnavailable on its first N attempts, then works         |
+|               | (the step's attempts in the execution: a last attempt follows them all)  |
 | `permanent`   | raises DependencyUnavailable on every attempt                            |
 | `until-redrive` | raises DependencyUnavailable on every attempt until the execution is   |
 |               | redriven ($$.Execution.RedriveCount > 0): the cause fixed, then redrive  |
@@ -32,18 +33,22 @@ class RemainingTime(Protocol):
     def get_remaining_time_in_millis(self) -> int: ...
 
 
-def before_write(fault: str | None, *, step: str, business_error: type[InjectedFault], attempt: int, redrive_count: int = 0) -> None:
+def before_write(
+    fault: str | None, *, step: str, business_error: type[InjectedFault], attempt: int, redrive_count: int = 0, last_attempt: bool = False
+) -> None:
+    """`attempt` is the state's retry count; a last attempt (the CompensationFailed Map's) comes after the
+    step's full retries earlier in the execution, so what clears with attempts has cleared by then."""
     if fault == "until-redrive" and redrive_count == 0:
         raise DependencyUnavailable(f"{step}: dependency unavailable until the execution is redriven (injected fault 'until-redrive')")
     if fault == "fail":
         raise business_error(f"{step} failed (injected fault 'fail')")
     if fault == "permanent":
         raise DependencyUnavailable(f"{step}: dependency unavailable (injected fault 'permanent', attempt {attempt + 1})")
-    if fault and fault.startswith("transient:") and attempt < int(fault.split(":")[1]):
+    if fault and fault.startswith("transient:") and not last_attempt and attempt < int(fault.split(":")[1]):
         raise DependencyUnavailable(f"{step}: dependency unavailable (injected fault '{fault}', attempt {attempt + 1})")
 
 
-def after_write(fault: str | None, *, context: RemainingTime, attempt: int) -> None:
-    if fault == "timeout" and attempt == 0:
+def after_write(fault: str | None, *, context: RemainingTime, attempt: int, last_attempt: bool = False) -> None:
+    if fault == "timeout" and attempt == 0 and not last_attempt:
         # Outlive the deadline: Lambda stops the function and reports Sandbox.Timedout.
         clock.sleep(context.get_remaining_time_in_millis() / 1000 + 1)

@@ -96,12 +96,20 @@ class Attempt:
     redrive_count: int = 0
     cancellation_arn: str | None = None  # a cancellation step's own execution
     reconciliation_arn: str | None = None  # the reconciliation acting for the (ended) booking execution
+    last_attempt: bool = False  # the CompensationFailed Map's: after the step's full retries in this execution
 
 
 def run_step(step: Step, attempt: Attempt, repository: ReservationRepository, *, faults_enabled: bool) -> StepResult:
     request = attempt.request
     fault = getattr(request.faults, step.fault_key) if faults_enabled else None
-    faults.before_write(fault, step=step.state, business_error=step.fault, attempt=attempt.retry_count, redrive_count=attempt.redrive_count)
+    faults.before_write(
+        fault,
+        step=step.state,
+        business_error=step.fault,
+        attempt=attempt.retry_count,
+        redrive_count=attempt.redrive_count,
+        last_attempt=attempt.last_attempt,
+    )
     spec = SERVICES[step.service]
     owner = Owner(request.fingerprint(), attempt.execution_arn)
     if step.kind == "reserve":
@@ -125,7 +133,7 @@ def run_step(step: Step, attempt: Attempt, repository: ReservationRepository, *,
         )
     else:
         outcome = _cancel(step, attempt, repository, spec, owner)
-    faults.after_write(fault, context=attempt.context, attempt=attempt.retry_count)
+    faults.after_write(fault, context=attempt.context, attempt=attempt.retry_count, last_attempt=attempt.last_attempt)
     if not outcome.owned:
         return StepResult(booking_id=request.booking_id, service=step.service, status=NOT_OWNED, reference=None, changed=False)
     return StepResult(

@@ -113,6 +113,24 @@ def test_a_compensation_that_cannot_complete_ends_in_compensation_failed_and_can
     assert conservation == []
 
 
+def test_a_redrive_is_not_failed_again_by_a_transient_fault_that_had_cleared(request_for: Any) -> None:
+    """CancelFlight's transient fault clears within its retries in the chain; the last attempts after them
+    (the CompensationFailed Map's) must not meet it again, or the redrive of the hotel's fixed cause
+    would end CompensationFailed once more (make soak found it)."""
+    with LocalEngine(prefix="trip-saga-redrive") as engine:
+        request = request_for(payment="fail", cancel_hotel="until-redrive", cancel_flight="transient:5")
+        first = engine.run(request)
+        engine.sfn.redrive_execution(executionArn=first.execution_arn)
+        redriven = engine.wait(first.execution_arn)
+        path = engine.saga.path(first.execution_arn)
+        after = engine.items(request["booking_id"])
+
+    assert (first.status, first.error) == ("FAILED", "CompensationFailed")
+    assert (redriven["status"], redriven.get("error")) == ("FAILED", "SagaFailed")
+    assert path[len(first.path) :] == ["CompensationFailed", "LastAttempt", "LastAttempt", "SagaFailed"]
+    assert statuses(after) == {"flight": ("CANCELLED", False), "hotel": ("CANCELLED", False), "payment": ("REFUNDED", True)}
+
+
 def test_the_documented_failure_table_is_what_the_engine_does() -> None:
     from sagatools.cli.failure_table import main as failure_table
 

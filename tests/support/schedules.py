@@ -236,7 +236,10 @@ def _afterwards(engine: LocalEngine, schedule: Schedule, report: ExecutionReport
             tally.by_outcome["redriven"] += 1
             events += 1
             if (after["status"], after.get("error")) != ("FAILED", "SagaFailed"):
-                problems.append(f"{schedule.name}: redriven, ended {after['status']}/{after.get('error')}, not SagaFailed")
+                problems.append(
+                    f"redriven, ended {after['status']}/{after.get('error')}, not SagaFailed (faults {schedule.request.get('faults')},"
+                    f" {schedule.action}; path after the redrive {engine.saga.path(arn)}; cause {(after.get('cause') or '')[:400]})"
+                )
         else:  # what redrive cannot do (the input's own fault): the runbook's script finishes them
             recovery.finish_compensations(engine.saga, engine.lambda_client, engine.function_names, report.booking_id, arn)
     if status == "SUCCEEDED" and schedule.action in ("cancel", "cancel-twice"):
