@@ -10,7 +10,8 @@ reason TransactionConflict), or rejects a single write to such an item (Transact
 `install()` gives moto that behaviour, makes StartExecution refuse an input over 256 KiB
 (ValidationException), as Step Functions does, where moto would run it, adds API Gateway's
 UpdateStage, which moto lacks (Terraform updates a stage's throttling or access logs in place), and
-Lambda's default quotas to Service Quotas (moto knows only VPC's). Every request runs alone on the
+Lambda's default quotas to Service Quotas (moto knows only VPC's), and Cognito's sign-in as AWS checks
+it (sagatools.emulator.cognito_fidelity: SRP verifies the password). Every request runs alone on the
 backend (one lock). A transaction's items stay in progress for a short commit window after it
 ran (DynamoDB's commit takes milliseconds; moto's is instant), and a write that arrives for one of
 them meanwhile gets DynamoDB's conflict error (with `conflicts=True`). Waiting in line for the lock
@@ -43,6 +44,7 @@ from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.responses import StepFunctionResponse
 
+from sagatools.emulator import cognito_fidelity
 from sagatools.emulator.aws_faults import WRITES, conflict_response
 
 _backend = threading.RLock()
@@ -152,6 +154,7 @@ def install(*, conflicts: bool = True, commit_window: float = 0.02) -> None:
         _start_execution = StepFunctionResponse.start_execution
         StepFunctionResponse.start_execution = _limited_start_execution  # type: ignore[method-assign,assignment]
     _install_quotas()
+    cognito_fidelity.install()
     if not hasattr(ApiGatewayV2Response, "update_stage"):
         ApiGatewayV2Response.update_stage = _update_stage  # type: ignore[attr-defined]
     if _parse is None:

@@ -1,0 +1,190 @@
+"""Cognito user pool sign-in as AWS does it, where moto differs in what a browser page depends on.
+
+- **SRP checks the password.** moto answers USER_SRP_AUTH with random SALT and SRP_B and accepts any
+  PASSWORD_VERIFIER response, so any password signs in. Here the server side of Secure Remote Password
+  runs for real: the challenge carries the user's salt and B = k·v + g^b, and the response's
+  PASSWORD_CLAIM_SIGNATURE must be the HMAC a client that knows the password computes, or the answer is
+  NotAuthorizedException "Incorrect username or password." ("USER_SRP_AUTH ... the password is never
+  sent": https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-authentication-flow-methods.html).
+  The computation is SRP-6a over the 3072-bit group of RFC 5054 with SHA-256, the one Cognito's client
+  libraries (amazon-cognito-identity-js, which the page ships, and pycognito, which the tests use)
+  implement: x = H(salt | H(pool name | user id | ":" | password)), u = H(A | B), the key HKDF(S, u,
+  "Caldera Derived Key")[:16], the claim HMAC(key, pool name | user id | secret block | timestamp).
+- **A flow must be enabled on the app client.** moto runs any flow; Cognito refuses one the client's
+  ExplicitAuthFlows leave out ("... flow not enabled for this client", InvalidParameterException:
+  https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_InitiateAuth.html).
+- **No user enumeration.** With PreventUserExistenceErrors ENABLED, an unknown user is answered as a
+  wrong password is, NotAuthorizedException (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-managing-errors.html)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, UserNotFoundError
+from moto.cognitoidp.models import CognitoIdpBackend
+
+# RFC 5054's 3072-bit group (appendix A), generator 2.
+N = int(
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F"
+    "83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+    "E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA0510"
+    "15728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
+    "ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200C"
+    "BBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF",
+    16,
+)
+G = 2
+WRONG_PASSWORD = "Incorrect username or password."
+FLOW_SETTING = {  # AuthFlow -> the ExplicitAuthFlows value that enables it
+    "USER_SRP_AUTH": "ALLOW_USER_SRP_AUTH",
+    "USER_PASSWORD_AUTH": "ALLOW_USER_PASSWORD_AUTH",
+    "REFRESH_TOKEN_AUTH": "ALLOW_REFRESH_TOKEN_AUTH",
+    "REFRESH_TOKEN": "ALLOW_REFRESH_TOKEN_AUTH",
+    "CUSTOM_AUTH": "ALLOW_CUSTOM_AUTH",
+    "ADMIN_USER_PASSWORD_AUTH": "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ADMIN_NO_SRP_AUTH": "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+}
+
+
+def pad_hex(value: int) -> str:
+    """The number's big-endian hex as the clients hash it: an even number of digits, and a leading 00
+    where the first digit would set the sign bit."""
+    digits = format(value, "x")
+    if len(digits) % 2:
+        return "0" + digits
+    return "00" + digits if digits[0] in "89abcdef" else digits
+
+
+def hex_hash(hex_digits: str) -> str:
+    return hashlib.sha256(bytes.fromhex(hex_digits)).hexdigest()
+
+
+K = int(hex_hash(pad_hex(N) + pad_hex(G)), 16)
+
+
+def password_exponent(pool_name: str, user_id: str, password: str, salt: int) -> int:
+    """x = H(salt | H(pool name | user id | ":" | password))."""
+    inner = hashlib.sha256(f"{pool_name}{user_id}:{password}".encode()).hexdigest()
+    return int(hex_hash(pad_hex(salt) + inner), 16)
+
+
+def session_key(premaster: int, u: int) -> bytes:
+    """HKDF-SHA256 of S with salt u and info "Caldera Derived Key", 16 bytes."""
+    prk = hmac.new(bytes.fromhex(pad_hex(u)), bytes.fromhex(pad_hex(premaster)), hashlib.sha256).digest()
+    return hmac.new(prk, b"Caldera Derived Key\x01", hashlib.sha256).digest()[:16]
+
+
+def claim_signature(key: bytes, pool_name: str, user_id: str, secret_block: str, timestamp: str) -> str:
+    message = pool_name.encode() + user_id.encode() + base64.b64decode(secret_block) + timestamp.encode()
+    return base64.b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode()
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """The server's half of one PASSWORD_VERIFIER challenge."""
+
+    session: str  # moto's session, which its RespondToAuthChallenge looks up
+    pool_name: str
+    user_id: str
+    expected_key: bytes
+
+
+def srp_challenge(pool_id: str, user_id: str, password: str, srp_a: str) -> tuple[dict[str, str], bytes]:
+    """The challenge's SALT and SRP_B for a client's A, and the session key a client with the right password derives."""
+    a_value = int(srp_a, 16)
+    if a_value % N == 0:
+        raise NotAuthorizedError(WRONG_PASSWORD)
+    pool_name = pool_id.split("_", 1)[1]
+    salt = int.from_bytes(secrets.token_bytes(16), "big")
+    verifier = pow(G, password_exponent(pool_name, user_id, password, salt), N)
+    b_secret = int.from_bytes(secrets.token_bytes(128), "big") % N
+    b_value = (K * verifier + pow(G, b_secret, N)) % N
+    u = int(hex_hash(pad_hex(a_value) + pad_hex(b_value)), 16)
+    premaster = pow(a_value * pow(verifier, u, N), b_secret, N)
+    return {"SALT": format(salt, "x"), "SRP_B": format(b_value, "x")}, session_key(premaster, u)
+
+
+_challenges: dict[str, Challenge] = {}  # secret block -> challenge; each answered once
+_lock = threading.Lock()
+_originals: dict[str, Callable[..., Any]] = {}
+
+
+def _client_of(backend: CognitoIdpBackend, client_id: str) -> Any:
+    return next((pool.clients[client_id] for pool in backend.user_pools.values() if client_id in pool.clients), None)
+
+
+def _require_flow(client: Any, auth_flow: str) -> None:
+    if client is None or auth_flow not in FLOW_SETTING:
+        return  # moto's own answer (ResourceNotFound, the enum's validation)
+    allowed = client.extended_config.get("ExplicitAuthFlows") or []
+    if FLOW_SETTING[auth_flow] not in allowed:
+        raise InvalidParameterException(f"{auth_flow} flow not enabled for this client")
+
+
+def _hiding_users(client: Any, call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except UserNotFoundError:
+        if client is not None and client.extended_config.get("PreventUserExistenceErrors") == "ENABLED":
+            raise NotAuthorizedError(WRONG_PASSWORD) from None
+        raise
+
+
+def _initiate_auth(backend: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]) -> dict[str, Any]:
+    client = _client_of(backend, client_id)
+    _require_flow(client, auth_flow)
+    result: dict[str, Any] = _hiding_users(client, lambda: _originals["initiate_auth"](backend, client_id, auth_flow, auth_parameters))
+    if auth_flow != "USER_SRP_AUTH" or result.get("ChallengeName") != "PASSWORD_VERIFIER":
+        return result
+    pool_id = client.user_pool_id
+    parameters = result["ChallengeParameters"]
+    user = backend.admin_get_user(pool_id, parameters["USERNAME"])
+    public, expected = srp_challenge(pool_id, parameters["USER_ID_FOR_SRP"], user.password or "", auth_parameters["SRP_A"])
+    secret_block = base64.b64encode(secrets.token_bytes(32)).decode()
+    with _lock:
+        _challenges[secret_block] = Challenge(result["Session"], pool_id.split("_", 1)[1], parameters["USER_ID_FOR_SRP"], expected)
+    return {**result, "ChallengeParameters": {**parameters, **public, "SECRET_BLOCK": secret_block}}
+
+
+def _respond_to_auth_challenge(
+    backend: CognitoIdpBackend, session: str, client_id: str, challenge_name: str, challenge_responses: dict[str, str]
+) -> dict[str, Any]:
+    client = _client_of(backend, client_id)
+    if challenge_name == "PASSWORD_VERIFIER":
+        secret_block = challenge_responses.get("PASSWORD_CLAIM_SECRET_BLOCK") or ""
+        with _lock:
+            challenge = _challenges.pop(secret_block, None)
+        if challenge is None:
+            raise NotAuthorizedError("Invalid session for the user.")
+        try:
+            expected = claim_signature(
+                challenge.expected_key, challenge.pool_name, challenge.user_id, secret_block, challenge_responses.get("TIMESTAMP", "")
+            )
+        except ValueError:
+            raise NotAuthorizedError(WRONG_PASSWORD) from None
+        if not hmac.compare_digest(expected, challenge_responses.get("PASSWORD_CLAIM_SIGNATURE", "")):
+            raise NotAuthorizedError(WRONG_PASSWORD)
+        challenge_responses = {**challenge_responses, "PASSWORD_CLAIM_SECRET_BLOCK": challenge.session}
+    responses = challenge_responses
+    return _hiding_users(  # type: ignore[no-any-return]
+        client, lambda: _originals["respond_to_auth_challenge"](backend, session, client_id, challenge_name, responses)
+    )
+
+
+def install() -> None:
+    """Idempotent; process-wide, as moto's backends are."""
+    if _originals:
+        return
+    _originals["initiate_auth"] = CognitoIdpBackend.initiate_auth
+    _originals["respond_to_auth_challenge"] = CognitoIdpBackend.respond_to_auth_challenge
+    CognitoIdpBackend.initiate_auth = _initiate_auth  # type: ignore[method-assign,assignment]
+    CognitoIdpBackend.respond_to_auth_challenge = _respond_to_auth_challenge  # type: ignore[method-assign,assignment]

@@ -1,0 +1,86 @@
+"""Cognito sign-in as AWS checks it (sagatools.emulator.cognito_fidelity), driven by pycognito's SRP client:
+an implementation of Cognito's USER_SRP_AUTH written apart from ours and used against AWS itself, so the
+emulator is not only agreeing with code we wrote. The page's own client (amazon-cognito-identity-js) signs
+in through the same server in the browser tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+from pycognito.aws_srp import AWSSRP
+
+from sagatools.emulator import moto_fidelity
+from sagatools.emulator.cognito_fidelity import WRONG_PASSWORD
+
+pytestmark = pytest.mark.moto
+
+PASSWORD = "Correct-horse-9-battery"
+
+
+@pytest.fixture
+def pool() -> Iterator[dict[str, Any]]:
+    with mock_aws():
+        moto_fidelity.install()
+        cognito = boto3.client("cognito-idp", region_name="us-east-1")
+        pool_id = cognito.create_user_pool(PoolName="customers")["UserPool"]["Id"]
+        client_id = cognito.create_user_pool_client(
+            UserPoolId=pool_id,
+            ClientName="spa",
+            ExplicitAuthFlows=["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+            PreventUserExistenceErrors="ENABLED",
+        )["UserPoolClient"]["ClientId"]
+        cognito.admin_create_user(UserPoolId=pool_id, Username="c-1", MessageAction="SUPPRESS")
+        cognito.admin_set_user_password(UserPoolId=pool_id, Username="c-1", Password=PASSWORD, Permanent=True)
+        yield {"cognito": cognito, "pool_id": pool_id, "client_id": client_id}
+
+
+def sign_in(pool: dict[str, Any], username: str, password: str) -> dict[str, Any]:
+    srp = AWSSRP(username=username, password=password, pool_id=pool["pool_id"], client_id=pool["client_id"], client=pool["cognito"])
+    return srp.authenticate_user()  # type: ignore[no-any-return]
+
+
+def test_srp_signs_in_with_the_right_password(pool: dict[str, Any]) -> None:
+    tokens = sign_in(pool, "c-1", PASSWORD)["AuthenticationResult"]
+    user = pool["cognito"].get_user(AccessToken=tokens["AccessToken"])
+    assert user["Username"] == "c-1"
+
+
+@pytest.mark.parametrize("password", ["Correct-horse-9-batterY", "", "x" * 200])
+def test_srp_refuses_a_wrong_password_as_cognito_does(pool: dict[str, Any], password: str) -> None:
+    with pytest.raises(ClientError) as refused:
+        sign_in(pool, "c-1", password)
+    assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+    assert refused.value.response["Error"]["Message"] == WRONG_PASSWORD
+
+
+def test_an_unknown_user_is_answered_as_a_wrong_password_when_the_client_prevents_user_existence_errors(pool: dict[str, Any]) -> None:
+    with pytest.raises(ClientError) as refused:
+        sign_in(pool, "nobody", PASSWORD)
+    assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+    assert refused.value.response["Error"]["Message"] == WRONG_PASSWORD
+
+
+def test_a_challenge_is_answered_once(pool: dict[str, Any]) -> None:
+    cognito, client_id = pool["cognito"], pool["client_id"]
+    srp = AWSSRP(username="c-1", password=PASSWORD, pool_id=pool["pool_id"], client_id=client_id, client=cognito)
+    parameters = srp.get_auth_params()
+    challenge = cognito.initiate_auth(AuthFlow="USER_SRP_AUTH", AuthParameters=parameters, ClientId=client_id)
+    answer = srp.process_challenge(challenge["ChallengeParameters"], parameters)
+    cognito.respond_to_auth_challenge(ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=answer)
+    with pytest.raises(ClientError) as replayed:
+        cognito.respond_to_auth_challenge(ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=answer)
+    assert replayed.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+
+def test_a_flow_the_app_client_does_not_enable_is_refused(pool: dict[str, Any]) -> None:
+    with pytest.raises(ClientError) as refused:
+        pool["cognito"].initiate_auth(
+            AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "c-1", "PASSWORD": PASSWORD}, ClientId=pool["client_id"]
+        )
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
+    assert refused.value.response["Error"]["Message"] == "USER_PASSWORD_AUTH flow not enabled for this client"
