@@ -78,13 +78,22 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class FieldProblem(_Model):
+    """One offending field of a request (RFC 9457's `errors` extension, its example's shape): where, and why."""
+
+    pointer: str  # a JSON Pointer fragment into the request body, e.g. "#/flight/origin"; "#" for the body itself
+    detail: str
+
+
 class Problem(_Model):
-    """A problem details object (RFC 9457), sent as application/problem+json."""
+    """A problem details object (RFC 9457), sent as application/problem+json. An invalid request's
+    `errors` lists each offending field, so a form can show each message beside its field."""
 
     type: str
     title: str
     status: int
     detail: str
+    errors: list[FieldProblem] | None = None
 
 
 class BookingAccepted(_Model):
@@ -144,9 +153,20 @@ class BookingPage(_Model):
 class ProblemError(Exception):
     """Ends a request with a problem details response."""
 
-    def __init__(self, status: HTTPStatus, slug: str | None, title: str, detail: str, *, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: HTTPStatus,
+        slug: str | None,
+        title: str,
+        detail: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        errors: list[FieldProblem] | None = None,
+    ) -> None:
         super().__init__(detail)
-        self.problem = Problem(type=f"{PROBLEM_TYPE_BASE}{slug}" if slug else "about:blank", title=title, status=int(status), detail=detail)
+        self.problem = Problem(
+            type=f"{PROBLEM_TYPE_BASE}{slug}" if slug else "about:blank", title=title, status=int(status), detail=detail, errors=errors
+        )
         self.headers = dict(headers or {})
 
 
@@ -178,9 +198,7 @@ def body_of(body: str | None, *, base64_encoded: bool) -> Any:
     try:
         raw = base64.b64decode(body or "", validate=True) if base64_encoded else (body or "").encode()
     except binascii.Error:
-        raise ProblemError(
-            HTTPStatus.BAD_REQUEST, "invalid-request", "Invalid booking request", "(root): the body is not valid base64"
-        ) from None
+        raise invalid_body("the body is not valid base64") from None
     if len(raw) > MAX_REQUEST_BYTES:
         raise ProblemError(
             HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
@@ -191,9 +209,19 @@ def body_of(body: str | None, *, base64_encoded: bool) -> Any:
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, ValueError) as error:
-        raise ProblemError(HTTPStatus.BAD_REQUEST, "invalid-request", "Invalid booking request", f"(root): not JSON ({error})") from None
+        raise invalid_body(f"not JSON ({error})") from None
     except RecursionError:  # thousands of nested brackets: no booking request looks like that
-        raise ProblemError(HTTPStatus.BAD_REQUEST, "invalid-request", "Invalid booking request", "(root): nested too deeply") from None
+        raise invalid_body("nested too deeply") from None
+
+
+def invalid_body(problem: str) -> ProblemError:
+    return ProblemError(
+        HTTPStatus.BAD_REQUEST,
+        "invalid-request",
+        "Invalid booking request",
+        f"(root): {problem}",
+        errors=field_problems((("(root)", problem),)),
+    )
 
 
 def with_customer(body: Any, customer_id: str) -> Any:
@@ -219,7 +247,17 @@ def validated(body: Any) -> BookingRequest:
     try:
         return parse_model(body, BookingRequest)
     except InvalidBookingRequest as error:
-        raise ProblemError(HTTPStatus.BAD_REQUEST, "invalid-request", "Invalid booking request", str(error)) from None
+        raise ProblemError(
+            HTTPStatus.BAD_REQUEST, "invalid-request", "Invalid booking request", str(error), errors=field_problems(error.fields)
+        ) from None
+
+
+def field_problems(fields: tuple[tuple[str, str], ...]) -> list[FieldProblem]:
+    """`flight.origin` as the pointer `#/flight/origin`; `(root)`, the body itself, as `#`."""
+    return [
+        FieldProblem(pointer="#" + "".join(f"/{part}" for part in field.split(".") if field != "(root)"), detail=message)
+        for field, message in fields
+    ]
 
 
 def execution_input(request: BookingRequest) -> str:
@@ -641,7 +679,7 @@ def cancel_booking(booking_id: str) -> Response[BookingAccepted]:
 
 
 def _problem(error: ProblemError) -> Response[str]:
-    return Response(error.problem.status, PROBLEM_CONTENT_TYPE, error.problem.model_dump_json(), error.headers)
+    return Response(error.problem.status, PROBLEM_CONTENT_TYPE, error.problem.model_dump_json(exclude_none=True), error.headers)
 
 
 def _on_problem(error: ProblemError) -> Response[str]:

@@ -3,13 +3,21 @@ Catch and Retry on it, so these class names are part of the state machine's cont
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class SagaError(Exception):
     """Base class of every error a saga step raises on purpose."""
 
 
 class InvalidBookingRequest(SagaError):
-    """The request does not match the booking schema. Raised before anything is written."""
+    """The request does not match the booking schema. Raised before anything is written. `fields`: each
+    offending field with its message, as the message lists them (`flight.origin: ...; hotel.rooms: ...`)."""
+
+    def __init__(self, message: str, fields: Sequence[tuple[str, str]] = ()) -> None:
+        super().__init__(message)
+        field, _, problem = message.partition(": ")
+        self.fields = tuple(fields) or ((field, problem) if problem else ("(root)", message),)
 
 
 class BookingConflict(SagaError):

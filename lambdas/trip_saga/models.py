@@ -247,13 +247,17 @@ class StepResult(_Model):
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
+def offending_fields(error: ValidationError) -> list[tuple[str, str]]:
+    """Each offending field with its message, e.g. `("request.payment.amount", "Input should be greater than 0")`."""
+    return [
+        (".".join(str(part) for part in detail["loc"]) or "(root)", detail["msg"])
+        for detail in error.errors(include_url=False, include_input=False)
+    ]
+
+
 def describe(error: ValidationError) -> str:
     """One line naming each offending field, e.g. `request.payment.amount: Input should be greater than 0`."""
-    parts = []
-    for detail in error.errors(include_url=False, include_input=False):
-        field = ".".join(str(part) for part in detail["loc"]) or "(root)"
-        parts.append(f"{field}: {detail['msg']}")
-    return "; ".join(parts)
+    return "; ".join(f"{field}: {message}" for field, message in offending_fields(error))
 
 
 def _not_unicode(value: Any, path: str = "") -> str:
@@ -292,4 +296,4 @@ def parse_model(data: Any, model: type[ModelT]) -> ModelT:
         # importing its parser package on a cold start.
         return model.model_validate(data)
     except ValidationError as error:
-        raise InvalidBookingRequest(describe(error)) from None
+        raise InvalidBookingRequest(describe(error), offending_fields(error)) from None

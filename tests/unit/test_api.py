@@ -133,7 +133,8 @@ def assert_problem(answer: tuple[int, dict[str, str], Any], status: int, slug: s
     code, headers, body = answer
     assert code == status, body
     assert headers["Content-Type"] == PROBLEM
-    assert set(body) == {"type", "title", "status", "detail"}
+    assert set(body) - {"errors"} == {"type", "title", "status", "detail"}
+    assert ("errors" in body) == (slug == "invalid-request" and body["title"] == "Invalid booking request")
     assert body["status"] == status and body["type"] == f"https://trip-saga.example/problems/{slug}"
     problem: dict[str, Any] = body
     return problem
@@ -215,12 +216,16 @@ def test_a_bad_field_is_named_as_the_saga_names_it(client: Api, request_for: Any
 
     assert problem["detail"] == str(saga_says.value)
     assert problem["detail"].startswith("payment.currency: ") and "; payment.amount: " in problem["detail"]
+    # RFC 9457's `errors`: each field by its JSON Pointer, with the same message, so a form shows it beside the field
+    assert [error["pointer"] for error in problem["errors"]] == ["#/payment/currency", "#/payment/amount"]
+    assert "; ".join(f"{e['pointer'][2:].replace('/', '.')}: {e['detail']}" for e in problem["errors"]) == problem["detail"]
     assert client.executions(request["booking_id"]) == []
 
 
 def test_a_body_that_is_not_json_is_a_bad_request(client: Api) -> None:
     problem = assert_problem(client.call(http_event("POST", "/bookings", raw_body="{not json")), 400, "invalid-request")
     assert problem["detail"].startswith("(root): not JSON")
+    assert [error["pointer"] for error in problem["errors"]] == ["#"]
 
 
 def test_a_body_nested_thousands_deep_is_a_bad_request_not_a_crash(client: Api) -> None:
