@@ -1,7 +1,8 @@
 """Tokens for the bookings API: a customer signs in to the workspace's Cognito user pool.
 
 `token.py c-1` makes sure user `c-1` exists (created without an invitation, with a fresh random
-password each time) and signs in with ADMIN_USER_PASSWORD_AUTH, which the app client allows. The
+password each time, or the one given, so a person can sign in on the booking page with it) and signs in
+with ADMIN_USER_PASSWORD_AUTH, which the app client allows. The
 customer id the API sees is the token's `sub`, Cognito's own id for that user: stable for the user,
 never chosen by the client. Against AWS this needs cognito-idp admin permissions on the pool."""
 
@@ -22,7 +23,8 @@ class CustomerToken:
     id_token: str
 
 
-def sign_in(workspace: Workspace, username: str) -> CustomerToken:
+def sign_in(workspace: Workspace, username: str, password: str | None = None) -> CustomerToken:
+    """`password`: the customer's from now on (the pool's policy applies); None: a random one, never shown."""
     pool_id = workspace.outputs.get("user_pool_id")
     client_id = workspace.outputs.get("user_pool_client_id")
     if not pool_id or not client_id:
@@ -30,7 +32,7 @@ def sign_in(workspace: Workspace, username: str) -> CustomerToken:
     cognito = workspace.client("cognito-idp")
     with contextlib.suppress(cognito.exceptions.UsernameExistsException):
         cognito.admin_create_user(UserPoolId=pool_id, Username=username, MessageAction="SUPPRESS")
-    password = secrets.token_urlsafe(24) + "aA1!"  # meets any Cognito password policy; never stored
+    password = password or secrets.token_urlsafe(24) + "aA1!"  # the random one meets any Cognito password policy; never stored
     cognito.admin_set_user_password(UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
     tokens = cognito.admin_initiate_auth(
         UserPoolId=pool_id,
