@@ -13,7 +13,7 @@ REQS := scripts/requirements
 
 WORKSPACE ?= local
 
-.PHONY: help demo test checks suites pytest-suites lint hcl scan validate fmt docs lock clean package package-local local-up local-down integration soak race bench
+.PHONY: help demo test checks suites pytest-suites lint hcl scan validate fmt docs lock clean package package-local local-up local-down integration soak race bench browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -48,7 +48,7 @@ test: ## lint, HCL checks, checkov, terraform validate and plans, every pytest s
 	$(MAKE) --no-print-directory -j 4 --output-sync=target checks
 	$(MAKE) --no-print-directory -j 2 --output-sync=target suites
 
-checks: lint hcl scan validate package-local
+checks: lint hcl scan validate package-local browser
 
 # The integration suite beside the pytest suites: it waits on retries and the workspace's endpoint half
 # of its time, which the other suites' two workers fill. Each prints when it ends.
@@ -81,8 +81,13 @@ local-up: package-local $(TFPROVIDER_STAMP) ## start the local workspace: an AWS
 local-down: $(STAMP) ## terraform destroy of the local workspace, then stop it and its workers
 	$(PY) scripts/local_workspace.py down
 
-integration: package-local $(TFPROVIDER_STAMP) ## the integration suite on a fresh local workspace, or on WORKSPACE=<terraform workspace>
+integration: package-local $(TFPROVIDER_STAMP) browser ## the integration suite on a fresh local workspace (the booking page's browser tests too), or on WORKSPACE=<terraform workspace>
 	$(PY) scripts/local_workspace.py integration --workspace $(WORKSPACE)
+
+# Debian's chromium for the booking page's browser tests (Playwright drives it; it downloads no browser of its own).
+browser: ## install Debian's chromium for the page's browser tests, if missing (apt-get: needs root)
+	@dpkg -s chromium fonts-liberation >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; }
+	@chromium --version 2>/dev/null
 
 hcl: $(NODE_STAMP) ## every .tf parses with HCL's parser and is formatted (terraform fmt when available)
 	@if command -v terraform >/dev/null; then terraform fmt -check -recursive terraform; fi
