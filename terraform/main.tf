@@ -1,7 +1,8 @@
 # The trip-booking saga: three services (table + functions each), three state machines (the booking
 # saga; the cancellation of a confirmed booking; the reconciliation of an execution that ended off the
 # saga's own paths, started by its status-change events), the bookings HTTP API (its function, its
-# bookings table, JWT authorizer and user pool), one KMS key, one alert topic, alarms and a dashboard.
+# bookings table, JWT authorizer and user pool), the booking page (S3 behind CloudFront, with the user
+# pool), one KMS key, one alert topic, alarms and a dashboard.
 # Names derive from the project and the workspace, so workspaces share an account.
 
 locals {
@@ -36,6 +37,27 @@ locals {
   api_routes = merge([
     for path, operations in local.openapi.paths : { for method, operation in operations : operation.operationId => "${upper(method)} ${path}" }
   ]...)
+
+  # The booking page (modules/site) signs in with the API's own user pool: only with one.
+  create_site = var.api_jwt_issuer == null
+  # Where the browser reaches Cognito: its regional endpoint on AWS, the local endpoint on the local workspace.
+  cognito_endpoint = var.browser_endpoints == null ? "https://cognito-idp.${var.region}.amazonaws.com/" : var.browser_endpoints.cognito
+  cognito_origin   = regex("^[a-z]+://[^/]+", local.cognito_endpoint)
+  # The API's CORS must allow exactly the page's origin (https://<distribution>), so the API depends on the
+  # distribution, and the distribution's CSP header cannot name the API's origin (a cycle: API -> distribution
+  # -> headers policy -> API). The header allows execute-api of the region; index.html's <meta> CSP, which
+  # browsers enforce as well, narrows connect-src to the API's exact origin and Cognito's.
+  site_header_connect_src = concat([local.cognito_origin], var.browser_endpoints == null ? ["https://*.execute-api.${var.region}.amazonaws.com"] : var.browser_endpoints.api_origins)
+  # What the page reads from config.json (terraform/page/app.js): the steps in the catalog's order.
+  site_steps = [
+    for ordered in sort([for key, function in local.catalog.functions : format("%05d %s", function.order, key)]) : {
+      state     = local.catalog.functions[split(" ", ordered)[1]].state
+      kind      = local.catalog.functions[split(" ", ordered)[1]].kind
+      service   = local.catalog.functions[split(" ", ordered)[1]].service
+      faultKey  = local.catalog.functions[split(" ", ordered)[1]].fault_key
+      workflows = local.catalog.functions[split(" ", ordered)[1]].workflows
+    }
+  ]
 
   # Every function of the workspace (the saga's steps and the API's) reserves var.reserved_concurrency, if set.
   reserved_concurrency_total = var.reserved_concurrency == null ? 0 : var.reserved_concurrency * (length(local.catalog.functions) + 1)
@@ -215,7 +237,7 @@ module "api" {
   kms_key_arn            = module.kms.key_arn
   jwt_issuer             = var.api_jwt_issuer
   jwt_audience           = var.api_jwt_audience
-  cors_allowed_origins   = var.api_cors_allowed_origins
+  cors_allowed_origins   = concat(var.api_cors_allowed_origins, local.create_site ? [module.site[0].origin] : [])
   throttling_burst_limit = var.api_throttling_burst_limit
   throttling_rate_limit  = var.api_throttling_rate_limit
   deletion_protection    = local.is_production
@@ -225,4 +247,24 @@ module "api" {
   # API Gateway waits 30 s for an integration: the function's timeout stays below it.
   timeout_seconds      = min(var.lambda_timeout_seconds, 29)
   reserved_concurrency = var.reserved_concurrency
+}
+
+module "site" {
+  source = "./modules/site"
+  count  = local.create_site ? 1 : 0
+
+  name_prefix     = local.name_prefix
+  page_dir        = "${path.module}/page"
+  force_destroy   = !local.is_production
+  csp_connect_src = local.site_header_connect_src
+  connect_src     = [regex("^[a-z]+://[^/]+", module.api.api_url), local.cognito_origin]
+  config = {
+    apiUrl          = module.api.api_url
+    region          = var.region
+    userPoolId      = module.api.user_pool_id
+    clientId        = module.api.user_pool_client_id
+    cognitoEndpoint = local.cognito_endpoint
+    faultInjection  = var.fault_injection_enabled
+    steps           = local.site_steps
+  }
 }

@@ -89,3 +89,18 @@ output "user_pool_client_id" {
   description = "Cognito app client (no secret) customers sign in with; null with an external issuer (api_jwt_issuer)."
   value       = module.api.user_pool_client_id
 }
+
+output "site_url" {
+  description = "URL of the booking page (https://<the CloudFront distribution's domain name>); null with an external issuer (api_jwt_issuer): the page signs in with the workspace's user pool."
+  value       = one(module.site[*].url)
+}
+
+output "site_bucket_name" {
+  description = "Name of the booking page's private bucket; null without the page."
+  value       = one(module.site[*].bucket_name)
+}
+
+output "site_distribution_id" {
+  description = "ID of the booking page's CloudFront distribution; null without the page."
+  value       = one(module.site[*].distribution_id)
+}

@@ -179,3 +179,17 @@ variable "api_throttling_rate_limit" {
     error_message = "api_throttling_rate_limit must be above 0 and at most 10000 requests per second."
   }
 }
+
+variable "browser_endpoints" {
+  description = "Where a browser reaches Cognito and the API, when not AWS's own endpoints: set by the local workspace; leave null on AWS."
+  type = object({
+    cognito     = string
+    api_origins = list(string)
+  })
+  default = null
+
+  validation {
+    condition     = var.browser_endpoints == null || try(can(regex("^https?://[^/]+/$", var.browser_endpoints.cognito)) && alltrue([for origin in var.browser_endpoints.api_origins : can(regex("^https?://[^/]+$", origin))]), false)
+    error_message = "browser_endpoints must be null, or cognito an endpoint URL ending in / and api_origins origins (no paths)."
+  }
+}

@@ -32,7 +32,8 @@ ENDPOINT_KEYS = {
     "sts": ("sts",),
 }
 RETRIES = Config(retries={"max_attempts": 5, "mode": "standard"})
-NOT_FOUND_CODES = ("ResourceNotFoundException", "NotFoundException", "NoSuchEntity", "NotFound", "StateMachineDoesNotExist")
+# "NoSuch": S3's and CloudFront's (NoSuchKey, NoSuchDistribution, NoSuchOriginAccessControl, ...).
+NOT_FOUND_CODES = ("ResourceNotFoundException", "NotFoundException", "NoSuch", "NotFound", "StateMachineDoesNotExist")
 
 
 def not_found(error: Exception) -> bool:

@@ -5,7 +5,8 @@ beside it (a local backend, in the copy), and the stand-in installed from its fi
 CLI configuration under build/ too (never the user's ~/.terraformrc).
 
 Where the stand-in sends its requests: ``AWS_ENDPOINT_URL`` (the endpoint), with fixed local credentials;
-the stages' ``invoke_url`` is the emulated gateway's URL when there is one (``execute_api_url``).
+the stages' ``invoke_url`` is the emulated gateway's URL when there is one (``execute_api_url``), and the
+CloudFront distributions' ``domain_name`` the emulated CloudFront's host:port (``cloudfront_domain``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tfprovider import check
-from tfprovider.resources import EXECUTE_API_URL_ENV
+from tfprovider.resources import CLOUDFRONT_DOMAIN_ENV, EXECUTE_API_URL_ENV
 
 LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local"}
 
@@ -41,6 +42,7 @@ class Deployment:
     var_file: str | None = None  # e.g. environments/dev.tfvars, under the configuration
     root: str = ""  # the root module to apply, under terraform/: "" (the saga) or "bootstrap"
     execute_api_url: str | None = None  # the gateway serving the HTTP APIs, if not execute-api
+    cloudfront_domain: str | None = None  # host:port of the local CloudFront serving the distributions, if not cloudfront.net
     s3_bucket: str | None = None  # state in this bucket of the endpoint's S3 (backend.tf's s3 backend), not a local backend
     s3_key: str = "trip-booking-saga/terraform.tfstate"
     parallelism: int = 10
@@ -63,6 +65,8 @@ class Deployment:
             }
             if self.execute_api_url:
                 self._environment[EXECUTE_API_URL_ENV] = self.execute_api_url
+            if self.cloudfront_domain:
+                self._environment[CLOUDFRONT_DOMAIN_ENV] = self.cloudfront_domain
         return dict(self._environment)
 
     def lay_out(self, source: Path = check.ROOT) -> Path:

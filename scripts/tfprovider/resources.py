@@ -11,12 +11,14 @@ deleted behind Terraform's back is planned again.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import os
 import uuid
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlencode
 
 from tfprovider.aws import Clients, not_found
 
@@ -1807,6 +1809,447 @@ class S3BucketLifecycle(S3BucketSetting):
         return {"LifecycleConfiguration": {"Rules": rules}}
 
 
+class S3Object(Resource):
+    """An object written with PutObject (its body from ``content``, ``content_base64`` or ``source``); the
+    object's metadata read back on refresh. Tagged in the same PutObject (and PutObjectTagging on update)."""
+
+    type_name = "aws_s3_object"
+    force_new = ("bucket", "key")
+    defaults: ClassVar[dict[str, Any]] = {"force_destroy": False}
+    HEADERS: ClassVar[dict[str, str]] = {
+        "cache_control": "CacheControl",
+        "content_disposition": "ContentDisposition",
+        "content_encoding": "ContentEncoding",
+        "content_language": "ContentLanguage",
+        "content_type": "ContentType",
+        "website_redirect": "WebsiteRedirectLocation",
+    }
+
+    @staticmethod
+    def _body(planned: dict[str, Any]) -> bytes:
+        if isinstance(planned.get("source"), str):
+            return read_file(planned["source"])
+        if isinstance(planned.get("content_base64"), str):
+            return base64.b64decode(planned["content_base64"])
+        return str(planned.get("content") or "").encode()
+
+    def _put(self, aws: Context, planned: dict[str, Any]) -> dict[str, Any]:
+        s3 = aws.client("s3")
+        arguments = drop_none({header: planned.get(name) for name, header in self.HEADERS.items()})
+        arguments |= drop_none(
+            {
+                "Metadata": planned.get("metadata"),
+                "StorageClass": planned.get("storage_class"),
+                "ServerSideEncryption": planned.get("server_side_encryption"),
+                "SSEKMSKeyId": planned.get("kms_key_id"),
+                "Tagging": urlencode(sorted((planned.get("tags_all") or {}).items())) or None,
+            }
+        )
+        s3.put_object(Bucket=planned["bucket"], Key=planned["key"], Body=self._body(planned), **arguments)
+        head = s3.head_object(Bucket=planned["bucket"], Key=planned["key"])
+        return {
+            "id": planned["key"],
+            "arn": f"arn:{aws.partition}:s3:::{planned['bucket']}/{planned['key']}",
+            "etag": head["ETag"].strip('"'),
+            "version_id": head.get("VersionId") or "",
+            "content_type": head.get("ContentType"),
+            "storage_class": head.get("StorageClass") or "STANDARD",
+            "server_side_encryption": head.get("ServerSideEncryption") or "AES256",
+            "bucket_key_enabled": bool(head.get("BucketKeyEnabled", False)),
+            "kms_key_id": head.get("SSEKMSKeyId"),
+            "acl": planned.get("acl"),
+        }
+
+    def create(self, aws: Context, planned: dict[str, Any]) -> dict[str, Any]:
+        return self._put(aws, planned)
+
+    def exists(self, aws: Context, state: dict[str, Any]) -> bool:
+        return self.probe(aws.client("s3").head_object, Bucket=state["bucket"], Key=state["key"])
+
+    def refresh(self, aws: Context, state: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            head = aws.client("s3").head_object(Bucket=state["bucket"], Key=state["key"])
+        except Exception as error:
+            if not_found(error) or "403" in str(error):
+                return None
+            raise
+        fresh = dict(state)
+        for name, header in self.HEADERS.items():
+            if name in ("content_type",) or state.get(name) is not None or head.get(header):
+                fresh[name] = head.get(header)
+        fresh["etag"] = head["ETag"].strip('"')
+        fresh["version_id"] = head.get("VersionId") or ""
+        return fresh
+
+    def update(self, aws: Context, prior: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
+        return self._put(aws, planned)
+
+    def delete(self, aws: Context, state: dict[str, Any]) -> None:
+        s3 = aws.client("s3")
+        if state.get("force_destroy") or state.get("version_id"):  # every version, as the provider deletes a versioned object's
+            for page in s3.get_paginator("list_object_versions").paginate(Bucket=state["bucket"], Prefix=state["key"]):
+                for version in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                    if version["Key"] == state["key"]:
+                        self.gone(s3.delete_object, Bucket=state["bucket"], Key=state["key"], VersionId=version["VersionId"])
+            return
+        self.gone(s3.delete_object, Bucket=state["bucket"], Key=state["key"])
+
+
+# ----------------------------------------------------------------------------------------------- CloudFront
+# Global: every call goes to CloudFront's one endpoint. Updates and deletes carry the resource's current
+# ETag (If-Match), read first, as the real provider does.
+
+# Where the local workspace serves its CloudFront distributions (host:port): their domain_name, as the
+# stages' invoke_url is the local gateway's. On AWS it is <id>.cloudfront.net.
+CLOUDFRONT_DOMAIN_ENV = "TFPROVIDER_CLOUDFRONT_DOMAIN"
+CLOUDFRONT_HOSTED_ZONE_ID = "Z2FDTNDATAQYW2"  # every distribution's alias target zone (Route 53's AliasTarget reference)
+
+
+def _items(values: Any) -> dict[str, Any]:
+    items = sorted(values or [])
+    return {"Quantity": len(items), **({"Items": items} if items else {})}
+
+
+class CloudFrontOriginAccessControl(Resource):
+    type_name = "aws_cloudfront_origin_access_control"
+
+    @staticmethod
+    def _config(planned: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "Name": planned["name"],
+            "Description": planned.get("description") or "",
+            "SigningProtocol": planned["signing_protocol"],
+            "SigningBehavior": planned["signing_behavior"],
+            "OriginAccessControlOriginType": planned["origin_access_control_origin_type"],
+        }
+
+    def create(self, aws: Context, planned: dict[str, Any]) -> dict[str, Any]:
+        answer = aws.client("cloudfront").create_origin_access_control(OriginAccessControlConfig=self._config(planned))
+        control_id = answer["OriginAccessControl"]["Id"]
+        return {"id": control_id, "etag": answer["ETag"], "arn": aws.arn("cloudfront", f"origin-access-control/{control_id}", region=False)}
+
+    def exists(self, aws: Context, state: dict[str, Any]) -> bool:
+        return self.probe(aws.client("cloudfront").get_origin_access_control, Id=state["id"])
+
+    def refresh(self, aws: Context, state: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            answer = aws.client("cloudfront").get_origin_access_control(Id=state["id"])
+        except Exception as error:
+            if not_found(error):
+                return None
+            raise
+        config = answer["OriginAccessControl"]["OriginAccessControlConfig"]
+        return state | {
+            "name": config["Name"],
+            "description": config.get("Description") or ("" if state.get("description") is not None else None),
+            "signing_protocol": config["SigningProtocol"],
+            "signing_behavior": config["SigningBehavior"],
+            "origin_access_control_origin_type": config["OriginAccessControlOriginType"],
+            "etag": answer["ETag"],
+        }
+
+    def update(self, aws: Context, prior: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
+        cloudfront = aws.client("cloudfront")
+        etag = cloudfront.get_origin_access_control(Id=prior["id"])["ETag"]
+        answer = cloudfront.update_origin_access_control(Id=prior["id"], IfMatch=etag, OriginAccessControlConfig=self._config(planned))
+        return {"etag": answer["ETag"]}
+
+    def delete(self, aws: Context, state: dict[str, Any]) -> None:
+        cloudfront = aws.client("cloudfront")
+        try:
+            etag = cloudfront.get_origin_access_control(Id=state["id"])["ETag"]
+        except Exception as error:
+            if not_found(error):
+                return
+            raise
+        self.gone(cloudfront.delete_origin_access_control, Id=state["id"], IfMatch=etag)
+
+
+class CloudFrontResponseHeadersPolicy(Resource):
+    type_name = "aws_cloudfront_response_headers_policy"
+
+    @staticmethod
+    def _config(planned: dict[str, Any]) -> dict[str, Any]:
+        config: dict[str, Any] = {"Name": planned["name"], "Comment": planned.get("comment") or ""}
+        security = one(planned, "security_headers_config")
+        if security:
+            headers: dict[str, Any] = {}
+            if sts := one(security, "strict_transport_security"):
+                headers["StrictTransportSecurity"] = drop_none(
+                    {
+                        "Override": sts["override"],
+                        "AccessControlMaxAgeSec": int(sts["access_control_max_age_sec"]),
+                        "IncludeSubdomains": sts.get("include_subdomains"),
+                        "Preload": sts.get("preload"),
+                    }
+                )
+            if options := one(security, "content_type_options"):
+                headers["ContentTypeOptions"] = {"Override": options["override"]}
+            if frame := one(security, "frame_options"):
+                headers["FrameOptions"] = {"Override": frame["override"], "FrameOption": frame["frame_option"]}
+            if referrer := one(security, "referrer_policy"):
+                headers["ReferrerPolicy"] = {"Override": referrer["override"], "ReferrerPolicy": referrer["referrer_policy"]}
+            if csp := one(security, "content_security_policy"):
+                headers["ContentSecurityPolicy"] = {"Override": csp["override"], "ContentSecurityPolicy": csp["content_security_policy"]}
+            if xss := one(security, "xss_protection"):
+                headers["XSSProtection"] = drop_none(
+                    {
+                        "Override": xss["override"],
+                        "Protection": xss["protection"],
+                        "ModeBlock": xss.get("mode_block"),
+                        "ReportUri": xss.get("report_uri"),
+                    }
+                )
+            config["SecurityHeadersConfig"] = headers
+        custom = one(planned, "custom_headers_config")
+        if custom:
+            items = [{"Header": i["header"], "Value": i["value"], "Override": i["override"]} for i in custom.get("items") or []]
+            config["CustomHeadersConfig"] = {"Quantity": len(items), **({"Items": items} if items else {})}
+        removed = one(planned, "remove_headers_config")
+        if removed:
+            items = [{"Header": i["header"]} for i in removed.get("items") or []]
+            config["RemoveHeadersConfig"] = {"Quantity": len(items), **({"Items": items} if items else {})}
+        if one(planned, "cors_config") or one(planned, "server_timing_headers_config"):
+            raise NotImplementedError("CORS and Server-Timing in response headers policies are not implemented by the stand-in")
+        return config
+
+    def create(self, aws: Context, planned: dict[str, Any]) -> dict[str, Any]:
+        answer = aws.client("cloudfront").create_response_headers_policy(ResponseHeadersPolicyConfig=self._config(planned))
+        policy_id = answer["ResponseHeadersPolicy"]["Id"]
+        return {"id": policy_id, "etag": answer["ETag"], "arn": aws.arn("cloudfront", f"response-headers-policy/{policy_id}", region=False)}
+
+    def exists(self, aws: Context, state: dict[str, Any]) -> bool:
+        return self.probe(aws.client("cloudfront").get_response_headers_policy, Id=state["id"])
+
+    def refresh(self, aws: Context, state: dict[str, Any]) -> dict[str, Any] | None:
+        """The name, comment and Content-Security-Policy as CloudFront holds them (the page's security rests on the last)."""
+        try:
+            answer = aws.client("cloudfront").get_response_headers_policy(Id=state["id"])
+        except Exception as error:
+            if not_found(error):
+                return None
+            raise
+        config = answer["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"]
+        fresh = state | {"name": config["Name"], "etag": answer["ETag"]}
+        if state.get("comment") is not None or config.get("Comment"):
+            fresh["comment"] = config.get("Comment") or ""
+        csp = config.get("SecurityHeadersConfig", {}).get("ContentSecurityPolicy")
+        security = one(state, "security_headers_config")
+        held = one(security, "content_security_policy") if security else None
+        if security is not None and held is not None:
+            read = [{"content_security_policy": csp["ContentSecurityPolicy"], "override": csp["Override"]}] if csp else []
+            fresh["security_headers_config"] = [security | {"content_security_policy": read}]
+        return fresh
+
+    def update(self, aws: Context, prior: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
+        cloudfront = aws.client("cloudfront")
+        etag = cloudfront.get_response_headers_policy(Id=prior["id"])["ETag"]
+        answer = cloudfront.update_response_headers_policy(Id=prior["id"], IfMatch=etag, ResponseHeadersPolicyConfig=self._config(planned))
+        return {"etag": answer["ETag"]}
+
+    def delete(self, aws: Context, state: dict[str, Any]) -> None:
+        cloudfront = aws.client("cloudfront")
+        try:
+            etag = cloudfront.get_response_headers_policy(Id=state["id"])["ETag"]
+        except Exception as error:
+            if not_found(error):
+                return
+            raise
+        self.gone(cloudfront.delete_response_headers_policy, Id=state["id"], IfMatch=etag)
+
+
+class CloudFrontDistribution(Resource):
+    """A distribution of S3 origins (with origin access control) or custom ones, one default cache
+    behaviour by cache policy, the default certificate or an ACM one. Deleted as the real provider
+    deletes it: disabled first, then DeleteDistribution with the ETag (retain_on_delete: disabled only)."""
+
+    type_name = "aws_cloudfront_distribution"
+    defaults: ClassVar[dict[str, Any]] = {
+        "http_version": "http2",
+        "is_ipv6_enabled": False,
+        "price_class": "PriceClass_All",
+        "retain_on_delete": False,
+        "wait_for_deployment": True,
+        "staging": False,
+        "default_root_object": "",
+        "comment": "",
+    }
+
+    @staticmethod
+    def _origin(origin: dict[str, Any]) -> dict[str, Any]:
+        answer: dict[str, Any] = {
+            "Id": origin["origin_id"],
+            "DomainName": origin["domain_name"],
+            "OriginPath": origin.get("origin_path") or "",
+            "ConnectionAttempts": int(origin.get("connection_attempts") or 3),
+            "ConnectionTimeout": int(origin.get("connection_timeout") or 10),
+            "OriginAccessControlId": origin.get("origin_access_control_id") or "",
+        }
+        headers = [{"HeaderName": h["name"], "HeaderValue": h["value"]} for h in origin.get("custom_header") or []]
+        answer["CustomHeaders"] = {"Quantity": len(headers), **({"Items": headers} if headers else {})}
+        custom = one(origin, "custom_origin_config")
+        s3 = one(origin, "s3_origin_config")
+        if custom:
+            answer["CustomOriginConfig"] = drop_none(
+                {
+                    "HTTPPort": int(custom["http_port"]),
+                    "HTTPSPort": int(custom["https_port"]),
+                    "OriginProtocolPolicy": custom["origin_protocol_policy"],
+                    "OriginSslProtocols": _items(custom.get("origin_ssl_protocols")),
+                    "OriginReadTimeout": int(custom["origin_read_timeout"]) if custom.get("origin_read_timeout") else None,
+                    "OriginKeepaliveTimeout": int(custom["origin_keepalive_timeout"]) if custom.get("origin_keepalive_timeout") else None,
+                }
+            )
+        else:  # as the provider: an S3 origin, its identity empty when origin access control signs instead
+            answer["S3OriginConfig"] = {"OriginAccessIdentity": (s3 or {}).get("origin_access_identity") or ""}
+        return answer
+
+    def _config(self, planned: dict[str, Any], caller_reference: str) -> dict[str, Any]:
+        behaviour = one(planned, "default_cache_behavior") or {}
+        if one(behaviour, "forwarded_values") or behaviour.get("lambda_function_association") or behaviour.get("function_association"):
+            raise NotImplementedError("forwarded_values and function associations are not implemented by the stand-in")
+        if planned.get("ordered_cache_behavior") or planned.get("origin_group") or planned.get("custom_error_response"):
+            raise NotImplementedError("ordered cache behaviours, origin groups, custom error responses: not implemented by the stand-in")
+        certificate = one(planned, "viewer_certificate") or {}
+        geo = one(one(planned, "restrictions") or {}, "geo_restriction") or {}
+        logging = one(planned, "logging_config")
+        return drop_none(
+            {
+                "CallerReference": caller_reference,
+                "Aliases": _items(planned.get("aliases")),
+                "DefaultRootObject": planned.get("default_root_object") or "",
+                "Origins": {"Quantity": len(planned.get("origin") or []), "Items": [self._origin(o) for o in planned.get("origin") or []]},
+                "DefaultCacheBehavior": drop_none(
+                    {
+                        "TargetOriginId": behaviour["target_origin_id"],
+                        "ViewerProtocolPolicy": behaviour["viewer_protocol_policy"],
+                        "AllowedMethods": {
+                            **_items(behaviour.get("allowed_methods")),
+                            "CachedMethods": _items(behaviour.get("cached_methods")),
+                        },
+                        "Compress": bool(behaviour.get("compress")),
+                        "SmoothStreaming": bool(behaviour.get("smooth_streaming")),
+                        "CachePolicyId": behaviour.get("cache_policy_id"),
+                        "OriginRequestPolicyId": behaviour.get("origin_request_policy_id"),
+                        "ResponseHeadersPolicyId": behaviour.get("response_headers_policy_id"),
+                        "FieldLevelEncryptionId": behaviour.get("field_level_encryption_id") or "",
+                        "TrustedSigners": {"Enabled": False, "Quantity": 0},
+                        "TrustedKeyGroups": {"Enabled": False, "Quantity": 0},
+                        "LambdaFunctionAssociations": {"Quantity": 0},
+                        "FunctionAssociations": {"Quantity": 0},
+                    }
+                ),
+                "CacheBehaviors": {"Quantity": 0},
+                "CustomErrorResponses": {"Quantity": 0},
+                "Comment": planned.get("comment") or "",
+                "Logging": {
+                    "Enabled": True,
+                    "IncludeCookies": bool(logging.get("include_cookies")),
+                    "Bucket": logging["bucket"],
+                    "Prefix": logging.get("prefix") or "",
+                }
+                if logging
+                else None,
+                "PriceClass": planned.get("price_class") or "PriceClass_All",
+                "Enabled": bool(planned["enabled"]),
+                "ViewerCertificate": drop_none(
+                    {
+                        "CloudFrontDefaultCertificate": bool(certificate.get("cloudfront_default_certificate")),
+                        "ACMCertificateArn": certificate.get("acm_certificate_arn"),
+                        "SSLSupportMethod": certificate.get("ssl_support_method"),
+                        "MinimumProtocolVersion": certificate.get("minimum_protocol_version") or "TLSv1",
+                    }
+                ),
+                "Restrictions": {
+                    "GeoRestriction": {"RestrictionType": geo.get("restriction_type") or "none", **_items(geo.get("locations"))}
+                },
+                "WebACLId": planned.get("web_acl_id") or "",
+                "HttpVersion": planned.get("http_version") or "http2",
+                "IsIPV6Enabled": bool(planned.get("is_ipv6_enabled")),
+            }
+        )
+
+    @staticmethod
+    def _computed(aws: Context, distribution: dict[str, Any], etag: str) -> dict[str, Any]:
+        return {
+            "id": distribution["Id"],
+            "arn": distribution["ARN"],
+            "caller_reference": distribution["DistributionConfig"]["CallerReference"],
+            "domain_name": os.environ.get(CLOUDFRONT_DOMAIN_ENV) or distribution["DomainName"],
+            "etag": etag,
+            "hosted_zone_id": CLOUDFRONT_HOSTED_ZONE_ID,
+            "status": "Deployed",
+            "last_modified_time": iso(distribution.get("LastModifiedTime")),
+            "in_progress_validation_batches": 0,
+            "logging_v1_enabled": False,
+            "continuous_deployment_policy_id": "",
+            "trusted_key_groups": [{"enabled": False, "items": []}],
+            "trusted_signers": [{"enabled": False, "items": []}],
+        }
+
+    def create(self, aws: Context, planned: dict[str, Any]) -> dict[str, Any]:
+        cloudfront = aws.client("cloudfront")
+        config = self._config(planned, str(uuid.uuid4()))
+        tags = tag_list(planned)
+        if tags:
+            with_tags = {"DistributionConfig": config, "Tags": {"Items": tags}}
+            answer = cloudfront.create_distribution_with_tags(DistributionConfigWithTags=with_tags)
+        else:
+            answer = cloudfront.create_distribution(DistributionConfig=config)
+        return self._computed(aws, answer["Distribution"], answer["ETag"])
+
+    def exists(self, aws: Context, state: dict[str, Any]) -> bool:
+        return self.probe(aws.client("cloudfront").get_distribution, Id=state["id"])
+
+    def refresh(self, aws: Context, state: dict[str, Any]) -> dict[str, Any] | None:
+        """The top-level settings as CloudFront holds them (enabled, root object, comment, price class, HTTP versions, IPv6, WAF)."""
+        try:
+            answer = aws.client("cloudfront").get_distribution(Id=state["id"])
+        except Exception as error:
+            if not_found(error):
+                return None
+            raise
+        config = answer["Distribution"]["DistributionConfig"]
+        return state | {
+            "enabled": config["Enabled"],
+            "default_root_object": config.get("DefaultRootObject") or "",
+            "comment": config.get("Comment") or "",
+            "price_class": config.get("PriceClass"),
+            "http_version": config.get("HttpVersion"),
+            "is_ipv6_enabled": config.get("IsIPV6Enabled"),
+            "web_acl_id": config.get("WebACLId") or state.get("web_acl_id"),
+            "etag": answer["ETag"],
+        }
+
+    def update(self, aws: Context, prior: dict[str, Any], planned: dict[str, Any]) -> dict[str, Any]:
+        cloudfront = aws.client("cloudfront")
+        current = cloudfront.get_distribution_config(Id=prior["id"])
+        config = self._config(planned, current["DistributionConfig"]["CallerReference"])
+        answer = cloudfront.update_distribution(Id=prior["id"], IfMatch=current["ETag"], DistributionConfig=config)
+        old, new = dict(prior.get("tags_all") or {}), dict(planned.get("tags_all") or {})
+        if old != new:
+            arn = prior["arn"]
+            if removed := sorted(set(old) - set(new)):
+                cloudfront.untag_resource(Resource=arn, TagKeys={"Items": removed})
+            if new:
+                cloudfront.tag_resource(Resource=arn, Tags={"Items": [{"Key": k, "Value": v} for k, v in sorted(new.items())]})
+        return {"etag": answer["ETag"]}
+
+    def delete(self, aws: Context, state: dict[str, Any]) -> None:
+        cloudfront = aws.client("cloudfront")
+        try:
+            current = cloudfront.get_distribution_config(Id=state["id"])
+        except Exception as error:
+            if not_found(error):
+                return
+            raise
+        config, etag = current["DistributionConfig"], current["ETag"]
+        if config["Enabled"]:
+            etag = cloudfront.update_distribution(Id=state["id"], IfMatch=etag, DistributionConfig={**config, "Enabled": False})["ETag"]
+        if not state.get("retain_on_delete"):
+            self.gone(cloudfront.delete_distribution, Id=state["id"], IfMatch=etag)
+
+
 IMPLEMENTED: dict[str, Resource] = {
     kind.type_name: kind()
     for kind in (
@@ -1843,5 +2286,9 @@ IMPLEMENTED: dict[str, Resource] = {
         S3BucketOwnershipControls,
         S3BucketPolicy,
         S3BucketLifecycle,
+        S3Object,
+        CloudFrontOriginAccessControl,
+        CloudFrontResponseHeadersPolicy,
+        CloudFrontDistribution,
     )
 }

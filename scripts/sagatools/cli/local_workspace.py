@@ -4,12 +4,13 @@
     python scripts/local_workspace.py up [--port N] [--ttl SECONDS]   # make local-up: the endpoint, then terraform apply
     python scripts/local_workspace.py down                            # make local-down: terraform destroy, then stop
     python scripts/local_workspace.py status
-    eval "$(python scripts/local_workspace.py env)"                   # export AWS_ENDPOINT_URL, API_URL, ...
+    eval "$(python scripts/local_workspace.py env)"                   # export AWS_ENDPOINT_URL, API_URL, SITE_URL, ...
     python scripts/local_workspace.py integration [--workspace NAME]  # make integration [WORKSPACE=NAME]
     python scripts/local_workspace.py race [--bookings N] [--seats S]  # make race [N=100] [S=10]
 
 After `up`, point any AWS client at the endpoint it prints (AWS_ENDPOINT_URL), with any credentials.
-Its outputs, `terraform output -json` (api_url: the local gateway's), are in build/local-workspace/outputs.json;
+Its outputs, `terraform output -json` (api_url: the local gateway's; site_url: the local CloudFront's, HTTPS with a
+self-signed certificate in build/local-workspace/site-cert.pem), are in build/local-workspace/outputs.json;
 Terraform's copy of the configuration and its state are in build/local-workspace/terraform/.
 """
 
@@ -36,19 +37,22 @@ WARM_ENVIRONMENTS = 10  # per function: the local Lambda service's concurrency
 
 
 def up(args: argparse.Namespace) -> int:
-    port, api_port = args.port, 0
-    if port is None:  # the last `up`'s ports, so AWS_ENDPOINT_URL and API_URL stay the same across down / up
+    port, api_port, site_port = args.port, 0, 0
+    if port is None:  # the last `up`'s ports, so AWS_ENDPOINT_URL, API_URL and SITE_URL stay the same across down / up
         port, api_port, note = local_workspace.stable_ports()
+        site_port = local_workspace.stable_site_port()
         if note:
             print(note)
     print("starting the endpoint; terraform init and apply of terraform/ (workspace local) through the stand-in for hashicorp/aws ...")
-    started = local_workspace.start(port=port, api_port=api_port, ttl=args.ttl)
+    started = local_workspace.start(port=port, api_port=api_port, site_port=site_port, ttl=args.ttl)
     applied = (workspaces.STATE_DIR / "terraform-apply.log").read_text()
     print(applied[applied.index("Apply complete!") :].rstrip() if "Apply complete!" in applied else applied.rstrip())
     print(f"local workspace up at {started.endpoint_url} (stops by itself after {args.ttl:.0f}s; `make local-down` stops it now)")
     print(f"outputs: {(workspaces.STATE_DIR / 'outputs.json').relative_to(ROOT)}")
     print(f"state machine: {started.outputs['state_machine_arn']}")
     print(f"bookings API: {started.outputs['api_url']}")
+    certificate = (workspaces.STATE_DIR / "site-cert.pem").relative_to(ROOT)
+    print(f"booking page: {started.outputs['site_url']} (the local CloudFront, HTTPS; its self-signed certificate: {certificate})")
     print("try:")
     print('  eval "$(.venv/bin/python scripts/local_workspace.py env)"   # AWS_ENDPOINT_URL, API_URL, credentials')
     print("  .venv/bin/python scripts/book.py --workspace local --inject payment=fail")
@@ -66,6 +70,7 @@ def env(_: argparse.Namespace) -> int:
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "API_URL": current.outputs["api_url"],
+        "SITE_URL": current.outputs.get("site_url") or "",
         "STATE_MACHINE_ARN": current.outputs["state_machine_arn"],
     }
     for name, value in exports.items():

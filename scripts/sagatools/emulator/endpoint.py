@@ -1,12 +1,13 @@
 """The local workspace's AWS endpoint: moto's server app with Step Functions execution on, behind a
 middleware that runs Lambda invocations (from any client, and from the state machine's own
 `lambda:invoke` calls) on the local Lambda service, each invocation's log lines into its function's
-CloudWatch Logs group (moto's logs backend, in this process); and, on a second port, the HTTP APIs configured
-on it (sagatools.emulator.http_api), whose integrations reach the same Lambda service.
+CloudWatch Logs group (moto's logs backend, in this process); on a second port, the HTTP APIs configured
+on it (sagatools.emulator.http_api), whose integrations reach the same Lambda service; and on a third,
+over HTTPS only, its CloudFront distributions (sagatools.emulator.site), from its S3.
 
-    python -m sagatools.emulator.endpoint --state-dir build/local-workspace [--port 0] [--api-port 0] [--ttl 14400]
+    python -m sagatools.emulator.endpoint --state-dir build/local-workspace [--port 0] [--api-port 0] [--site-port 0] [--ttl 14400]
 
-Binds 127.0.0.1 only. Writes <state-dir>/ready.json ({"port", "api_port", "pid", ...}) once it serves. Stops itself
+Binds 127.0.0.1 only. Writes <state-dir>/ready.json ({"port", "api_port", "site_port", "pid", ...}) once it serves. Stops itself
 after --ttl seconds, when --parent-pid exits, or on SIGTERM / SIGINT, and takes its workers with it."""
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 
 from sagatools.contract import catalog
-from sagatools.emulator import moto_fidelity, sfn_fidelity
+from sagatools.emulator import cloudfront_fidelity, moto_fidelity, s3_fidelity, sfn_fidelity
 from sagatools.emulator.authorizer import Authorizer
 from sagatools.emulator.aws_faults import FaultPlan, error_response
 from sagatools.emulator.http_api import HttpApiGateway
@@ -49,6 +50,7 @@ from sagatools.emulator.iam_enforcement import (
     lambda_identity,
 )
 from sagatools.emulator.lambda_service import FunctionConfig, InvokeResult, LocalLambdaService, LogEvent
+from sagatools.emulator.site import LocalCloudFront, bucket_policy_allows, bucket_policy_judged_by, certificate
 from sagatools.processes import alive
 from trip_saga.aws import CLIENT_CONFIG
 from trip_saga.steps import STEPS
@@ -203,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runtime-dir", type=Path, required=True, help="stands in for Lambda's /var/runtime")
     parser.add_argument("--port", type=int, default=0, help="0: any free port")
     parser.add_argument("--api-port", type=int, default=0, help="the HTTP APIs' port; 0: any free port")
+    parser.add_argument("--site-port", type=int, default=0, help="the CloudFront distributions' port (HTTPS); 0: any free port")
     parser.add_argument("--ttl", type=float, default=4 * 3600, help="stop after this many seconds")
     parser.add_argument("--parent-pid", type=int, help="stop when this process exits")
     parser.add_argument(
@@ -217,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     default_user_config["stepfunctions"]["execute_state_machine"] = True
     moto_fidelity.install(conflicts=True)  # DynamoDB's isolation and conflicts; Step Functions' input limit
+    cloudfront_fidelity.install()  # response headers policies; origins keep their origin access control
+    s3_fidelity.install()  # bucket policies' conditions (aws:SecureTransport)
     args.state_dir.mkdir(parents=True, exist_ok=True)
     (args.state_dir / USAGE_LOG).unlink(missing_ok=True)  # this endpoint's requests only
 
@@ -272,11 +277,19 @@ def main(argv: list[str] | None = None) -> int:
     api_port = api_server.server_address[1]
     threading.Thread(target=api_server.serve_forever, name="http-api", daemon=True).start()
 
+    # CloudFront reads the bucket as cloudfront.amazonaws.com, judged by the bucket policy (the authorizer's, when it enforces).
+    cloudfront = LocalCloudFront(may_read=bucket_policy_judged_by(authorizer) if authorizer is not None else bucket_policy_allows)
+    cert_path, key_path = certificate(args.state_dir)
+    site_server = make_server("127.0.0.1", args.site_port, cloudfront, threaded=True, ssl_context=(str(cert_path), str(key_path)))
+    site_port = site_server.server_address[1]
+    threading.Thread(target=site_server.serve_forever, name="cloudfront", daemon=True).start()
+
     def stop(reason: str) -> None:
         if not holder.get("stopping"):
             holder["stopping"] = reason
             threading.Thread(target=server.shutdown, daemon=True).start()
             threading.Thread(target=api_server.shutdown, daemon=True).start()
+            threading.Thread(target=site_server.shutdown, daemon=True).start()
 
     def watchdog() -> None:
         deadline = time.monotonic() + args.ttl
@@ -292,9 +305,23 @@ def main(argv: list[str] | None = None) -> int:
     ready = args.state_dir / "ready.json"
     scratch = ready.with_suffix(".tmp")
     api_url = f"http://127.0.0.1:{api_port}"
-    scratch.write_text(json.dumps({"port": port, "api_port": api_port, "pid": os.getpid(), "endpoint_url": endpoint, "api_url": api_url}))
+    site_domain = f"127.0.0.1:{site_port}"
+    scratch.write_text(
+        json.dumps(
+            {
+                "port": port,
+                "api_port": api_port,
+                "site_port": site_port,
+                "pid": os.getpid(),
+                "endpoint_url": endpoint,
+                "api_url": api_url,
+                "site_domain": site_domain,
+                "site_url": f"https://{site_domain}",
+            }
+        )
+    )
     scratch.replace(ready)
-    print(f"workspace endpoint {endpoint}, HTTP APIs {api_url} (pid {os.getpid()})", flush=True)
+    print(f"workspace endpoint {endpoint}, HTTP APIs {api_url}, CloudFront https://{site_domain} (pid {os.getpid()})", flush=True)
     try:
         server.serve_forever()
     finally:

@@ -40,6 +40,7 @@ def start(
     ttl: float = 4 * 3600,
     port: int = 0,
     api_port: int = 0,
+    site_port: int = 0,
     parent_pid: int | None = None,
     source: Path = ROOT,
     variables: Mapping[str, Any] | None = None,
@@ -53,7 +54,7 @@ def start(
     if shutil.which("terraform") is None:
         raise WorkspaceError("terraform (>= 1.11) is not on PATH: the local workspace is deployed by `terraform apply`")
     artifacts = local_artifacts(state_dir)
-    process, ready = start_endpoint(state_dir=state_dir, ttl=ttl, port=port, api_port=api_port, parent_pid=parent_pid)
+    process, ready = start_endpoint(state_dir=state_dir, ttl=ttl, port=port, api_port=api_port, site_port=site_port, parent_pid=parent_pid)
     endpoint_url = ready["endpoint_url"]
     try:
         deployment = terraform(state_dir, ready, artifacts, variables)
@@ -64,6 +65,8 @@ def start(
         outputs = deployment.outputs()  # api_url: the local gateway's, which the stand-in gives the stage as its invoke_url
         if outputs["api_url"]["value"] != ready["api_url"]:
             raise WorkspaceError(f"api_url is {outputs['api_url']['value']}, not the local gateway's {ready['api_url']}")
+        if outputs["site_url"]["value"] != ready["site_url"]:  # the page's distribution, served by the local CloudFront
+            raise WorkspaceError(f"site_url is {outputs['site_url']['value']}, not the local CloudFront's {ready['site_url']}")
         session = boto3.Session(region_name=REGION, **LOCAL_CREDENTIALS)
         inventory.seed(session.resource("dynamodb", endpoint_url=endpoint_url), outputs["table_names"]["value"])  # as scripts/seed.py
     except Exception:
@@ -71,7 +74,8 @@ def start(
         raise
     outputs_path = state_dir / "outputs.json"
     outputs_path.write_text(json.dumps(outputs, indent=2, sort_keys=True) + "\n")
-    info = {"endpoint_url": endpoint_url, "api_url": ready["api_url"], "outputs": str(outputs_path), "pid": process.pid}
+    info = {"endpoint_url": endpoint_url, "api_url": ready["api_url"], "site_domain": ready["site_domain"], "site_url": ready["site_url"]}
+    info |= {"outputs": str(outputs_path), "pid": process.pid}
     info["terraform"] = str(deployment.directory)
     (state_dir / "workspace.json").write_text(json.dumps({**info, "apply_seconds": round(seconds, 1)}))
     return load("local", state_dir=state_dir)
@@ -80,7 +84,7 @@ def start(
 def stable_ports(state_dir: Path = STATE_DIR) -> tuple[int, int, str | None]:
     """The ports of this state directory's last start, (endpoint, HTTP APIs), so that AWS_ENDPOINT_URL and
     API_URL stay the same across `make local-down` / `make local-up`; (0, 0) for any if there were none,
-    and a note saying so if one of them is taken now."""
+    and a note saying so if one of them is taken now. The local CloudFront's: `stable_site_port`."""
     try:
         last = json.loads((state_dir / PORTS_FILE).read_text())
         ports = (int(last["port"]), int(last["api_port"]))
@@ -90,6 +94,16 @@ def stable_ports(state_dir: Path = STATE_DIR) -> tuple[int, int, str | None]:
     if taken:
         return 0, 0, f"port {taken[0]} of the last local workspace is taken now: using any free ports instead"
     return ports[0], ports[1], None
+
+
+def stable_site_port(state_dir: Path = STATE_DIR) -> int:
+    """The local CloudFront's port at this state directory's last start, so that SITE_URL (and a browser's
+    trust in its certificate's host) stays the same across down / up; 0 (any) if none or taken now."""
+    try:
+        port = int(json.loads((state_dir / PORTS_FILE).read_text())["site_port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+    return port if _free(port) else 0
 
 
 def _free(port: int) -> bool:
@@ -123,17 +137,21 @@ def terraform(
     state_dir: Path, ready: dict[str, Any], artifacts: Path | None = None, variables: Mapping[str, Any] | None = None
 ) -> Deployment:
     """The root module as the local workspace applies it: workspace `local`, us-east-1, fault injection
-    on, concurrency sized for this machine, its copy and state under <state_dir>/terraform."""
+    on, concurrency sized for this machine, its copy and state under <state_dir>/terraform; the browser
+    reaches Cognito at the endpoint and the API at the local gateway, and the page's distribution is
+    served by the local CloudFront (its domain name the stand-in gives it)."""
     return Deployment(
         state_dir / "terraform",
         ready["endpoint_url"],
         execute_api_url=ready["api_url"],
+        cloudfront_domain=ready.get("site_domain"),
         workspace="local",
         region=REGION,
         variables={
             "fault_injection_enabled": True,
             "artifacts_dir": str(artifacts or state_dir / "artifacts"),
             "reserved_concurrency": LOCAL_CONCURRENCY,
+            "browser_endpoints": {"cognito": f"{ready['endpoint_url']}/", "api_origins": [ready["api_url"]]},
             **(variables or {}),
         },
     )
@@ -146,12 +164,18 @@ def down(*, state_dir: Path = STATE_DIR) -> tuple[str | None, bool]:
     if endpoint_pid(state_dir) and info_path.exists():
         info = json.loads(info_path.read_text())
         if info.get("terraform"):
-            output, _ = terraform(state_dir, {"endpoint_url": info["endpoint_url"], "api_url": info["api_url"]}).destroy()
+            output, _ = terraform(state_dir, info).destroy()
     return output, stop(state_dir=state_dir)
 
 
 def start_endpoint(
-    *, state_dir: Path, ttl: float = 4 * 3600, port: int = 0, api_port: int = 0, parent_pid: int | None = None
+    *,
+    state_dir: Path,
+    ttl: float = 4 * 3600,
+    port: int = 0,
+    api_port: int = 0,
+    site_port: int = 0,
+    parent_pid: int | None = None,
 ) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
     """The endpoint alone, in the background (its own process group), once it serves: (process, ready.json)."""
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -166,9 +190,8 @@ def start_endpoint(
         "--runtime-dir",
         str(LOCAL_ARTIFACTS / "runtime"),
     ]
-    command += ["--port", str(port), "--api-port", str(api_port), "--ttl", str(ttl), "--iam", iam_enforcement()] + (
-        ["--parent-pid", str(parent_pid)] if parent_pid else []
-    )
+    command += ["--port", str(port), "--api-port", str(api_port), "--site-port", str(site_port)]
+    command += ["--ttl", str(ttl), "--iam", iam_enforcement()] + (["--parent-pid", str(parent_pid)] if parent_pid else [])
     with (state_dir / "server.log").open("ab") as log:
         # Its own session: `stop` signals the whole group, workers included.
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
@@ -180,7 +203,8 @@ def start_endpoint(
             raise WorkspaceError(f"the workspace server did not start:\n{log_tail}")
         time.sleep(0.05)
     ready: dict[str, Any] = json.loads((state_dir / "ready.json").read_text())
-    (state_dir / PORTS_FILE).write_text(json.dumps({"port": ready["port"], "api_port": ready["api_port"]}) + "\n")
+    ports = {"port": ready["port"], "api_port": ready["api_port"], "site_port": ready["site_port"]}
+    (state_dir / PORTS_FILE).write_text(json.dumps(ports) + "\n")
     return process, ready
 
 
