@@ -54,9 +54,12 @@ def machine() -> Iterator[dict[str, Any]]:
         yield {"iam": iam, "key_arn": key_arn}
 
 
+ADMIN_SIGNATURE = "AWS4-HMAC-SHA256 Credential=local/20261205/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0"
+
+
 def start_execution(check: RequestCheck) -> None:
-    """StartExecution by the administrator (an unsigned request)."""
-    environ = {"HTTP_X_AMZ_TARGET": "AWSStepFunctions.StartExecution"}
+    """StartExecution by the administrator (the local credentials)."""
+    environ = {"HTTP_X_AMZ_TARGET": "AWSStepFunctions.StartExecution", "HTTP_AUTHORIZATION": ADMIN_SIGNATURE.format(service="states")}
     check.check(environ, json.dumps({"stateMachineArn": MACHINE_ARN, "name": "b-1", "input": "{}"}).encode())
 
 
@@ -72,3 +75,29 @@ def test_starting_an_execution_needs_the_state_machine_role_to_use_the_history_k
 
     machine["iam"].put_role_policy(RoleName=MACHINE, PolicyName="p", PolicyDocument=role_policy(machine["key_arn"], history_key=True))
     start_execution(check)  # the administrator needs nothing of the key; the role now has what it needs
+
+
+@pytest.mark.parametrize(
+    ("environ", "body"),
+    [
+        ({"HTTP_X_AMZ_TARGET": "DynamoDB_20120810.Scan"}, b'{"TableName": "bookings"}'),
+        ({"HTTP_X_AMZ_TARGET": "AWSStepFunctions.StartExecution"}, b'{"stateMachineArn": "' + MACHINE_ARN.encode() + b'"}'),
+        ({"HTTP_X_AMZ_TARGET": "AWSCognitoIdentityProviderService.AdminCreateUser"}, b'{"UserPoolId": "p", "Username": "u"}'),
+        ({"PATH_INFO": "/bucket/key", "REQUEST_METHOD": "GET"}, b""),
+    ],
+    ids=["dynamodb", "step-functions", "cognito-admin", "s3"],
+)
+def test_an_unsigned_request_is_refused_unless_aws_answers_that_operation_unsigned(environ: dict[str, str], body: bytes) -> None:
+    with mock_aws():
+        check = RequestCheck(Authorizer(REGION))
+        with pytest.raises(Refused) as refused:
+            check.check({"REQUEST_METHOD": "POST", **environ}, body)
+        assert (refused.value.status, refused.value.code) == (403, "MissingAuthenticationTokenException")
+
+
+@pytest.mark.parametrize("operation", ["InitiateAuth", "RespondToAuthChallenge", "GetUser", "RevokeToken"])
+def test_cognito_s_public_sign_in_is_answered_unsigned_as_a_browser_sends_it(operation: str) -> None:
+    with mock_aws():
+        check = RequestCheck(Authorizer(REGION))
+        check.check({"REQUEST_METHOD": "POST", "HTTP_X_AMZ_TARGET": f"AWSCognitoIdentityProviderService.{operation}"}, b"{}")
+        check.check({"REQUEST_METHOD": "OPTIONS"}, b"")  # the browser's CORS preflight

@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+import botocore.session
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.iam.models import iam_backends
 from moto.kms.models import kms_backends
@@ -364,6 +365,37 @@ def dynamodb_asked(region: str, operation: str, body: Mapping[str, Any]) -> Iter
         raise NotModelled(f"dynamodb:{operation}")
 
 
+def signed_request(environ: Mapping[str, Any]) -> bool:
+    """Signature Version 4 in the Authorization header, or in the query string (a presigned URL)."""
+    return bool(environ.get("HTTP_AUTHORIZATION")) or "X-Amz-Signature=" in environ.get("QUERY_STRING", "")
+
+
+def _unsigned_operations() -> dict[str, frozenset[str]]:
+    """By X-Amz-Target prefix or STS: the operations botocore's models (AWS's own API definitions) mark
+    `authtype: none`, the ones AWS answers without a signature."""
+    session = botocore.session.get_session()
+    found = {}
+    for service in ("cognito-idp", "sts"):
+        model = session.get_service_model(service)
+        names = frozenset(name for name in model.operation_names if model.operation_model(name).auth_type == "none")
+        found[model.metadata.get("targetPrefix", service)] = names
+    return found
+
+
+UNSIGNED_OPERATIONS = _unsigned_operations()
+
+
+def unsigned_operation(environ: Mapping[str, Any], body: bytes) -> bool:
+    """A browser's CORS preflight, or an operation AWS answers without a signature."""
+    if environ.get("REQUEST_METHOD") == "OPTIONS":
+        return True
+    prefix, _, operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")
+    if prefix:
+        return operation in UNSIGNED_OPERATIONS.get(prefix, frozenset())
+    asked = parse_qs(body.decode(errors="replace")) | parse_qs(environ.get("QUERY_STRING", ""))
+    return asked.get("Action", [""])[0] in UNSIGNED_OPERATIONS["sts"]
+
+
 class RequestCheck:
     """Judges one request to the endpoint: `check` raises Refused with the service's own error."""
 
@@ -371,6 +403,11 @@ class RequestCheck:
         self.authorizer = authorizer
 
     def check(self, environ: Mapping[str, Any], body: bytes) -> None:
+        if not signed_request(environ) and not unsigned_operation(environ, body):
+            # A request carrying no signature is anonymous, and AWS answers it only for the operations its
+            # API models mark as needing none (Cognito's public sign-in, STS's web identity): a page in a
+            # browser reaches the local endpoint for Cognito, and must reach nothing else through it.
+            raise Refused(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
         principal = self.authorizer.caller(environ)
         signed = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
         region = signed.group(2) if signed else self.authorizer.region
