@@ -77,6 +77,29 @@ def test_a_challenge_is_answered_once(pool: dict[str, Any]) -> None:
     assert replayed.value.response["Error"]["Code"] == "NotAuthorizedException"
 
 
+def challenge_answered_as(pool: dict[str, Any], username: str) -> dict[str, Any]:
+    """c-1's challenge, answered with the right password, under USERNAME `username` ("": the challenge's USER_ID_FOR_SRP)."""
+    cognito, client_id = pool["cognito"], pool["client_id"]
+    srp = AWSSRP(username="c-1", password=PASSWORD, pool_id=pool["pool_id"], client_id=client_id, client=cognito)
+    parameters = srp.get_auth_params()
+    challenge = cognito.initiate_auth(AuthFlow="USER_SRP_AUTH", AuthParameters=parameters, ClientId=client_id)
+    answer = srp.process_challenge(challenge["ChallengeParameters"], parameters)
+    answer["USERNAME"] = username or challenge["ChallengeParameters"]["USER_ID_FOR_SRP"]
+    return cognito.respond_to_auth_challenge(ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=answer)  # type: ignore[no-any-return]
+
+
+def test_the_answer_may_name_the_user_by_its_id_for_srp_as_amazon_cognito_identity_js_does(pool: dict[str, Any]) -> None:
+    tokens = challenge_answered_as(pool, "")["AuthenticationResult"]
+    assert pool["cognito"].get_user(AccessToken=tokens["AccessToken"])["Username"] == "c-1"
+
+
+def test_an_answer_naming_another_user_signs_nobody_in(pool: dict[str, Any]) -> None:
+    pool["cognito"].admin_create_user(UserPoolId=pool["pool_id"], Username="victim", MessageAction="SUPPRESS")
+    with pytest.raises(ClientError) as refused:
+        challenge_answered_as(pool, "victim")
+    assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+
+
 def test_a_flow_the_app_client_does_not_enable_is_refused(pool: dict[str, Any]) -> None:
     with pytest.raises(ClientError) as refused:
         pool["cognito"].initiate_auth(

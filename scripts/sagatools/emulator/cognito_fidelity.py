@@ -94,7 +94,8 @@ class Challenge:
 
     session: str  # moto's session, which its RespondToAuthChallenge looks up
     pool_name: str
-    user_id: str
+    user_id: str  # USER_ID_FOR_SRP, which a client may answer as its USERNAME
+    username: str
     expected_key: bytes
 
 
@@ -151,7 +152,9 @@ def _initiate_auth(backend: CognitoIdpBackend, client_id: str, auth_flow: str, a
     public, expected = srp_challenge(pool_id, parameters["USER_ID_FOR_SRP"], user.password or "", auth_parameters["SRP_A"])
     secret_block = base64.b64encode(secrets.token_bytes(32)).decode()
     with _lock:
-        _challenges[secret_block] = Challenge(result["Session"], pool_id.split("_", 1)[1], parameters["USER_ID_FOR_SRP"], expected)
+        _challenges[secret_block] = Challenge(
+            result["Session"], pool_id.split("_", 1)[1], parameters["USER_ID_FOR_SRP"], parameters["USERNAME"], expected
+        )
     return {**result, "ChallengeParameters": {**parameters, **public, "SECRET_BLOCK": secret_block}}
 
 
@@ -173,7 +176,11 @@ def _respond_to_auth_challenge(
             raise NotAuthorizedError(WRONG_PASSWORD) from None
         if not hmac.compare_digest(expected, challenge_responses.get("PASSWORD_CLAIM_SIGNATURE", "")):
             raise NotAuthorizedError(WRONG_PASSWORD)
-        challenge_responses = {**challenge_responses, "PASSWORD_CLAIM_SECRET_BLOCK": challenge.session}
+        # The answer is the challenged user's: USERNAME is the user name or USER_ID_FOR_SRP (which
+        # amazon-cognito-identity-js sends and moto cannot look up), never another user's.
+        if challenge_responses.get("USERNAME") not in (challenge.username, challenge.user_id):
+            raise NotAuthorizedError(WRONG_PASSWORD)
+        challenge_responses = {**challenge_responses, "PASSWORD_CLAIM_SECRET_BLOCK": challenge.session, "USERNAME": challenge.username}
     responses = challenge_responses
     return _hiding_users(  # type: ignore[no-any-return]
         client, lambda: _originals["respond_to_auth_challenge"](backend, session, client_id, challenge_name, responses)
