@@ -1784,6 +1784,11 @@ class S3BucketLifecycle(S3BucketSetting):
     put, get, remove = "put_bucket_lifecycle_configuration", "get_bucket_lifecycle_configuration", "delete_bucket_lifecycle"
     defaults: ClassVar[dict[str, Any]] = {"transition_default_minimum_object_size": "all_storage_classes_128K"}
 
+    def create(self, aws: Context, planned: dict[str, Any]) -> dict[str, Any]:
+        # Computed and optional: unknown in the first plan, so the default is what the apply records (as the real provider reads it back).
+        size = planned.get("transition_default_minimum_object_size") or self.defaults["transition_default_minimum_object_size"]
+        return super().create(aws, planned) | {"transition_default_minimum_object_size": size}
+
     def arguments(self, planned: dict[str, Any]) -> dict[str, Any]:
         rules = []
         for rule in planned.get("rule") or []:

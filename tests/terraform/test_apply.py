@@ -51,6 +51,7 @@ def counts(output: str) -> tuple[int, int, int]:
 def project_resources(endpoint: str, prefix: str = PREFIX) -> dict[str, list[str]]:
     """What the endpoint holds of the project, by kind (names or ids)."""
     iam, lambda_, logs = client(endpoint, "iam"), client(endpoint, "lambda"), client(endpoint, "logs")
+    cloudfront = client(endpoint, "cloudfront")
     found = {
         "tables": client(endpoint, "dynamodb").list_tables()["TableNames"],
         "functions": [f["FunctionName"] for f in lambda_.list_functions()["Functions"]],
@@ -65,6 +66,13 @@ def project_resources(endpoint: str, prefix: str = PREFIX) -> dict[str, list[str
         "apis": [a["Name"] for a in client(endpoint, "apigatewayv2").get_apis()["Items"]],
         "user pools": [p["Name"] for p in client(endpoint, "cognito-idp").list_user_pools(MaxResults=60)["UserPools"]],
         "aliases": [a["AliasName"] for a in client(endpoint, "kms").list_aliases()["Aliases"]],
+        "buckets": [b["Name"] for b in client(endpoint, "s3").list_buckets()["Buckets"]],
+        "distributions": [d["Comment"] for d in cloudfront.list_distributions()["DistributionList"].get("Items", [])],
+        "origin access controls": [c["Name"] for c in cloudfront.list_origin_access_controls()["OriginAccessControlList"].get("Items", [])],
+        "headers policies": [
+            p["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"]["Name"]
+            for p in cloudfront.list_response_headers_policies(Type="custom")["ResponseHeadersPolicyList"].get("Items", [])
+        ],
     }
     return {kind: [name for name in names if prefix in name] for kind, names in found.items()}
 
@@ -131,9 +139,28 @@ def test_apply_update_replace_and_destroy_on_the_local_endpoint(endpoint: str, t
     retention = client(endpoint, "logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{PREFIX}")["logGroups"]
     assert len(retention) == len(catalog.load().functions) + 1 and {group["retentionInDays"] for group in retention} == {365}
 
+    check_site(endpoint, outputs)
+
     # nothing to do: the refreshed state is the configuration
     code, plan = deployment.plan_exit_code()
     assert code == 0, plan[-3000:]
+
+    # the page's CSP changed outside Terraform: the refresh reads it, the plan and apply restore it
+    cloudfront = client(endpoint, "cloudfront")
+    policy_id = next(
+        p["ResponseHeadersPolicy"]["Id"]
+        for p in cloudfront.list_response_headers_policies(Type="custom")["ResponseHeadersPolicyList"]["Items"]
+        if p["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"]["Name"] == f"{PREFIX}-page"
+    )
+    held = cloudfront.get_response_headers_policy(Id=policy_id)
+    loosened = held["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"]
+    loosened["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"] = "default-src *"
+    cloudfront.update_response_headers_policy(Id=policy_id, IfMatch=held["ETag"], ResponseHeadersPolicyConfig=loosened)
+    code, plan = deployment.plan_exit_code()
+    assert code == 2 and "default-src *" in plan, plan[-3000:]
+    assert counts(deployment.apply()[0]) == (0, 1, 0)
+    restored = cloudfront.get_response_headers_policy(Id=policy_id)["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"]
+    assert restored["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"].startswith("default-src 'none'")
 
     # a setting changed outside Terraform: the refresh reads it, the plan and apply restore it
     flight = f"{PREFIX}-reserve-flight"
@@ -180,6 +207,52 @@ def test_apply_update_replace_and_destroy_on_the_local_endpoint(endpoint: str, t
     assert left == {}
     key = client(endpoint, "kms").describe_key(KeyId=outputs["kms_key_arn"])["KeyMetadata"]
     assert key["KeyState"] == "PendingDeletion"
+
+
+def check_site(endpoint: str, outputs: dict[str, Any]) -> None:
+    """The booking page as applied: its objects, the bucket policy (CloudFront of this distribution only, TLS
+    only), the API's CORS (the page's origin exactly), the index's <meta> CSP (the API's and Cognito's origins)."""
+    s3, cloudfront, apis = client(endpoint, "s3"), client(endpoint, "cloudfront"), client(endpoint, "apigatewayv2")
+    bucket = outputs["site_bucket_name"]
+    assert bucket == f"{PREFIX}-page-123456789012"
+    distribution = cloudfront.get_distribution(Id=outputs["site_distribution_id"])["Distribution"]
+    assert outputs["site_url"] == f"https://{distribution['DomainName']}"
+    config = distribution["DistributionConfig"]
+    assert config["DefaultRootObject"] == "index.html" and config["Origins"]["Items"][0]["OriginAccessControlId"]
+    keys = {item["Key"] for item in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    page = check.ROOT / "terraform" / "page"
+    files = {path.relative_to(page).as_posix().removesuffix(".tftpl") for path in page.rglob("*") if path.is_file()}
+    assert keys == files | {"config.json"}
+    index = s3.get_object(Bucket=bucket, Key="index.html")
+    assert index["ContentType"] == "text/html" and index["CacheControl"] == "no-cache"
+    (meta,) = re.findall(r'http-equiv="Content-Security-Policy" content="connect-src ([^"]*)"', index["Body"].read().decode())
+    cognito = "https://cognito-idp.us-east-1.amazonaws.com"
+    assert [source for source in meta.split() if source != "'self'"] == [outputs["api_url"], cognito]
+    site_config = json.loads(s3.get_object(Bucket=bucket, Key="config.json")["Body"].read())
+    assert site_config["apiUrl"] == outputs["api_url"] and site_config["userPoolId"] == outputs["user_pool_id"]
+    assert site_config["cognitoEndpoint"] == f"{cognito}/" and [step["state"] for step in site_config["steps"]][:3] == [
+        "ReserveFlight",
+        "ReserveHotel",
+        "ProcessPayment",
+    ]
+    statements = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
+    allow = [statement for statement in statements if statement["Effect"] == "Allow"]
+    assert allow == [
+        {
+            "Sid": "CloudFrontOfThisDistributionReads",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Condition": {"StringEquals": {"AWS:SourceArn": distribution["ARN"]}},
+        }
+    ]
+    (deny,) = [statement for statement in statements if statement["Effect"] == "Deny"]
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} and deny["Principal"] == "*"
+    blocked = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert all(blocked.values()) and len(blocked) == 4
+    api = next(a for a in apis.get_apis()["Items"] if a["Name"] == f"{PREFIX}-bookings")
+    assert api["CorsConfiguration"]["AllowOrigins"] == [outputs["site_url"]]
 
 
 def test_state_in_the_endpoint_s_s3_with_native_locking(endpoint: str, tmp_path: Path) -> None:

@@ -66,7 +66,7 @@ def test_every_policy_terraform_creates_passes_aws_s_rules_or_says_why_not(
 ) -> None:
     state, configuration = applied[environment]
     kinds = {kind for _, _, kind, _ in iam_lint.policies(state)}
-    assert kinds == ({"trust", "identity", "key", "resource"} if environment == "bootstrap" else {"trust", "identity", "key"})
+    assert kinds == {"trust", "identity", "key", "resource"}  # resource: the state bucket's policy, or the page bucket's
     report = iam_lint.lint_state(state, configuration)
     assert [str(finding) for finding in report.unexplained] == []
     assert report.stale == []

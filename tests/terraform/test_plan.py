@@ -18,6 +18,7 @@ from tfprovider.resources import SERVICE_QUOTAS_ENV
 pytestmark = [pytest.mark.subprocess, pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
 
 ENVIRONMENTS = check.ENVIRONMENTS
+PAGE_DIR = check.ROOT / "terraform" / "page"
 
 
 def expected_addresses(environment: str, alert_emails: list[str]) -> set[str]:
@@ -68,6 +69,31 @@ def expected_addresses(environment: str, alert_emails: list[str]) -> set[str]:
             "aws_cognito_user_pool.this[0]",
             "aws_cognito_user_pool_client.spa[0]",
         )
+    }
+    # the booking page (test_site.py: what each one is), with the user pool it signs in with
+    site = "module.site[0]"
+    addresses |= {
+        f"{site}.{kind}"
+        for kind in (
+            "aws_s3_bucket.page",
+            "aws_s3_bucket_public_access_block.page",
+            "aws_s3_bucket_ownership_controls.page",
+            "aws_s3_bucket_versioning.page",
+            "aws_s3_bucket_server_side_encryption_configuration.page",
+            "aws_s3_bucket_lifecycle_configuration.page",
+            "aws_s3_bucket_policy.page",
+            "aws_s3_object.config",
+            'aws_s3_object.rendered["index.html"]',
+            "aws_cloudfront_origin_access_control.page",
+            "aws_cloudfront_response_headers_policy.page",
+            "aws_cloudfront_distribution.page",
+        )
+    }
+    page = PAGE_DIR
+    addresses |= {
+        f'{site}.aws_s3_object.static["{path.relative_to(page).as_posix()}"]'
+        for path in page.rglob("*")
+        if path.is_file() and not path.name.endswith(".tftpl")
     }
     for route in ("createBooking", "listBookings", "getBooking", "cancelBooking"):
         addresses |= {f'module.api.aws_apigatewayv2_route.this["{route}"]', f'module.api.aws_lambda_permission.api["{route}"]'}
@@ -231,6 +257,8 @@ def test_every_environment_plans_at_the_longest_names_the_inputs_accept_within_a
     problems = [problem for kind, attribute, value in names.values() for problem in aws_names.violations(kind, attribute, value)]
     assert problems == []
     assert {kind for kind, _, _ in names.values()} >= {"aws_iam_role", "aws_lambda_function", "aws_sfn_state_machine"}
+    # the page's bucket: "<prefix>-page-<account id>", 58 characters of S3's 63
+    assert names["module.site[0].aws_s3_bucket.page.bucket"][2] == f"{prefix}-page-123456789012"
 
 
 def test_the_bootstrap_plans_at_the_longest_project_within_aws_s_name_rules(ready: None, configuration: Path) -> None:

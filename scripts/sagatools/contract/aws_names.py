@@ -25,6 +25,7 @@ NAME_ATTRIBUTES = (
     "statement_id",
     "bucket",
     "description",
+    "comment",
     "alarm_description",
 )
 
@@ -49,6 +50,7 @@ class Model:
 
 
 DYNAMODB_NAMING = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html"
+CLOUDFRONT_API = "https://docs.aws.amazon.com/cloudfront/latest/APIReference"
 HTTP_API_STAGES = "https://docs.aws.amazon.com/apigatewayv2/latest/api-reference/apis-apiid-stages.html"
 
 # (resource type, attribute) -> where its rule comes from: the API model, the docs, or both (all apply).
@@ -102,6 +104,20 @@ RULES: dict[tuple[str, str], tuple[Model | Documented, ...]] = {
         # hyphens (-) ... must begin and end with a letter or number"
         Documented("https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html", 63, 3, r"[a-z0-9][a-z0-9.-]*[a-z0-9]"),
     ),
+    # CloudFront's API reference, as its API model's documentation quotes it (the model itself sets no limits).
+    ("aws_cloudfront_origin_access_control", "name"): (
+        # "A name to identify the origin access control. You can specify up to 64 characters."
+        Documented(f"{CLOUDFRONT_API}/API_OriginAccessControlConfig.html", 64),
+    ),
+    # "A description of the origin access control.": no published limit.
+    ("aws_cloudfront_origin_access_control", "description"): (Documented(f"{CLOUDFRONT_API}/API_OriginAccessControlConfig.html"),),
+    # "The name must be unique for response headers policies in this AWS account.": no published length.
+    ("aws_cloudfront_response_headers_policy", "name"): (Documented(f"{CLOUDFRONT_API}/API_ResponseHeadersPolicyConfig.html"),),
+    # "The comment cannot be longer than 128 characters."
+    ("aws_cloudfront_response_headers_policy", "comment"): (Documented(f"{CLOUDFRONT_API}/API_ResponseHeadersPolicyConfig.html", 128, 0),),
+    ("aws_cloudfront_distribution", "comment"): (Documented(f"{CLOUDFRONT_API}/API_DistributionConfig.html", 128, 0),),
+    # An object's bucket is the bucket's name (its rule above); keys are not names here.
+    ("aws_s3_object", "bucket"): (Documented("https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html", 63, 3),),
     ("aws_cognito_user_pool", "name"): (Model("cognito-idp", "CreateUserPool", "PoolName"),),
     ("aws_cognito_user_pool_client", "name"): (Model("cognito-idp", "CreateUserPoolClient", "ClientName"),),
     # API Gateway's HTTP API names and descriptions are plain strings in its API model and reference

@@ -38,7 +38,7 @@ locals {
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
-    "connect-src ${join(" ", var.csp_connect_src)}",
+    "connect-src 'self' ${join(" ", var.csp_connect_src)}", # self: config.json
     "base-uri 'none'",
     "form-action 'none'",
     "frame-ancestors 'none'",
