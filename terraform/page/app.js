@@ -10,7 +10,7 @@
   const FAILED = new Set(["rejected", "rolled back", "needs attention"]);
   const FAULTS = ["fail", "transient:2", "timeout", "permanent", "until-redrive"]; // the API's Faults pattern
   const SVG = "http://www.w3.org/2000/svg";
-  const NODE = { width: 136, height: 58, gap: 24, row: 96 };
+  const NODE = { width: 164, height: 58, gap: 26, row: 96 };
   const $ = (id) => document.getElementById(id);
   const storage = window.sessionStorage; // tokens last as long as the tab, not on disk
   let config;
@@ -158,6 +158,8 @@
     const choices = $("fault-choices");
     for (const step of config.steps) {
       const id = `faults.${step.faultKey}`;
+      const field = document.createElement("div");
+      field.className = "field";
       const label = document.createElement("label");
       label.htmlFor = id;
       label.textContent = step.state;
@@ -165,7 +167,8 @@
       select.id = id;
       select.name = id;
       for (const value of ["", ...FAULTS]) select.append(new Option(value || "no fault", value));
-      choices.append(label, select);
+      field.append(label, select);
+      choices.append(field);
     }
     $("faults").hidden = false;
   }
@@ -351,6 +354,11 @@
     }
     const width = forward.length * (NODE.width + NODE.gap);
     svg.setAttribute("viewBox", `0 0 ${width} ${rows.length * NODE.row}`);
+    const marker = element("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto" });
+    marker.append(element("path", { d: "M0,0 L10,5 L0,10 z", class: "arrow" }));
+    const defs = element("defs", {});
+    defs.append(marker);
+    svg.append(defs);
     const spoken = [];
     rows.forEach((row, rowIndex) => {
       const top = rowIndex * NODE.row + 18;
@@ -361,7 +369,9 @@
         if (next) {
           const forwardEdge = next.column > step.column;
           const [from, to] = forwardEdge ? [x + NODE.width, next.column * (NODE.width + NODE.gap)] : [x, next.column * (NODE.width + NODE.gap) + NODE.width];
-          svg.append(element("line", { x1: from, y1: top + NODE.height / 2, x2: to + (forwardEdge ? -3 : 3), y2: top + NODE.height / 2, class: "edge" }));
+          const line = element("line", { x1: from, y1: top + NODE.height / 2, x2: to + (forwardEdge ? -2 : 2), y2: top + NODE.height / 2, class: "edge" });
+          line.setAttribute("marker-end", "url(#arrow)");
+          svg.append(line);
         }
         const group = element("g", { class: `step ${status[step.state]}`, "data-state": step.state, "data-status": status[step.state] });
         group.append(element("rect", { x, y: top, width: NODE.width, height: NODE.height, rx: 6 }));
