@@ -57,7 +57,7 @@ suites: pytest-suites integration
 pytest-suites: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadgroup --durations=15
 
-bench: package-local $(TFPROVIDER_STAMP) ## measure saga time, DynamoDB requests, cold start, packaging, cost; writes docs/benchmarks.md
+bench: package-local $(TFPROVIDER_STAMP) browser ## measure saga time, DynamoDB requests, cold start, packaging, cost; writes docs/benchmarks.md
 	$(PY) scripts/bench.py
 
 soak: N ?= 5000

@@ -133,8 +133,19 @@
   }
 
   // -- which view --------------------------------------------------------------------------------------
+  // Nothing of the booking shown before stays on the page as the next one's, not even hidden.
+  function clearBooking() {
+    $("booking-status").textContent = "loading…";
+    delete $("booking-status").dataset.status;
+    $("booking-error").hidden = true;
+    $("cancel-button").hidden = true;
+    $("graph").replaceChildren($("graph-title"));
+    $("parts").tBodies[0].replaceChildren();
+  }
+
   async function route() {
     stopPolling();
+    clearBooking();
     const session = await currentSession();
     $("sign-in").hidden = Boolean(session);
     $("who").hidden = !session;

@@ -96,7 +96,7 @@ def book(page: Page, **faults: str) -> str:
     page.goto(page.url.split("#")[0] + "#/")
     for step, fault in faults.items():
         page.get_by_label(step, exact=True).select_option(fault)
-    page.get_by_role("button", name="Book").click()
+    page.get_by_role("button", name="Book", exact=True).click()
     page.wait_for_url(re.compile(r"#/bookings/trip-[0-9a-f]{16}$"))
     return page.url.rsplit("/", 1)[1]
 
@@ -249,7 +249,7 @@ def test_a_bad_form_is_refused_with_the_api_s_own_field_messages_and_nothing_is_
     for field, value in bad.items():
         page.locator(f'[id="{field}"]').fill(value)
     with page.expect_response(lambda response: response.request.method == "POST" and response.url.endswith("/bookings")) as posted:
-        page.get_by_role("button", name="Book").click()
+        page.get_by_role("button", name="Book", exact=True).click()
     answer = posted.value
     assert answer.status == 400
     problem = answer.json()
@@ -304,7 +304,8 @@ def test_the_page_comes_with_its_security_headers_and_the_browser_enforces_its_c
     assert policy["default-src"] == "'none'" and policy["script-src"] == "'self'" and policy["frame-ancestors"] == "'none'"
     api_origin = "{0.scheme}://{0.netloc}".format(urlsplit(deployed.outputs["api_url"]))
     meta = page.locator('meta[http-equiv="Content-Security-Policy"]').get_attribute("content") or ""
-    assert sorted(meta.removeprefix("connect-src ").split()) == sorted(["'self'", api_origin, config_cognito_origin(page)])  # self: config.json
+    # The page's own policy narrows connect-src: itself (config.json), the API, Cognito; nothing else.
+    assert sorted(meta.removeprefix("connect-src ").split()) == sorted(["'self'", api_origin, config_cognito_origin(page)])
 
     # The browser refuses what the policy does not name: another origin, and script not from the page's own.
     outcome = page.evaluate(

@@ -11,6 +11,8 @@ tables and writes them to docs/benchmarks.md. A benchmark, never a test: nothing
     e. estimated AWS cost per million bookings, each path, with the prices used
     f. the bookings HTTP API on a local workspace: p50 and p99 per route, against a floor: the same
        gateway in front of a function that answers at once
+    g. the booking page on that workspace, in Debian's chromium: its first load (bytes and requests), and
+       the time from the click on Book to the confirmed view
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import math
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -309,7 +312,54 @@ def floor_api(workspace: Workspace, bookings_api: dict[str, Any]) -> str:
     return api_id
 
 
-def api_latencies() -> tuple[dict[str, dict[str, list[float]]], list[float]]:
+PAGE_BOOKINGS = 10
+CHROMIUM = "/usr/bin/chromium"
+
+
+def page_figures(workspace: Workspace) -> dict[str, Any]:
+    """The booking page as a customer meets it: what a first load (an empty cache) fetches, through the
+    workspace's CloudFront (compressed where the browser asks), and how long from the click on Book
+    until the page shows the booking confirmed, polling included."""
+    from playwright.sync_api import expect, sync_playwright  # the bench's own: not every caller has a browser
+
+    password = "Bench-page-secret-1!"
+    username = "bench-page-customer"
+    sign_in(workspace, username, password)
+    site_url = workspace.outputs["site_url"]
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-sync"]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
+        context = browser.new_context(ignore_https_errors=True)  # the local CloudFront's certificate is its own
+        page = context.new_page()
+        loaded: list[Any] = []
+        page.on("requestfinished", lambda request: loaded.append(request))
+        page.goto(site_url)
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        first_load = [(request.url, request.sizes()) for request in loaded]
+        page.get_by_label("User name or e-mail").fill(username)
+        page.get_by_label("Password", exact=True).fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Book a trip")).to_be_visible()
+        to_confirmed = []
+        for _ in range(PAGE_BOOKINGS + 1):  # the first warms the path: its time is left out
+            page.goto(f"{site_url}#/")
+            expect(page.get_by_role("button", name="Book", exact=True)).to_be_enabled()
+            started = time.monotonic()
+            page.get_by_role("button", name="Book", exact=True).click()
+            page.wait_for_url(re.compile(r"#/bookings/trip-"))
+            expect(page.locator("#booking-status")).to_have_text("confirmed", timeout=120_000)
+            to_confirmed.append(time.monotonic() - started)
+        browser.close()
+    return {
+        "requests": len(first_load),
+        "bytes": sum(sizes["responseBodySize"] + sizes["responseHeadersSize"] for _, sizes in first_load),
+        "by file": {url.rsplit("/", 1)[-1] or "index.html": sizes["responseBodySize"] for url, sizes in first_load},
+        "to confirmed": to_confirmed[1:],
+    }
+
+
+def api_latencies() -> tuple[dict[str, dict[str, list[float]]], list[float], dict[str, Any]]:
     """Seconds per request, by route, for the bookings API and the floor, on a fresh local workspace, and
     the seconds of a GetItem of a booking's record straight to the endpoint (what a GET from the record calls).
     Requests are sequential and alternate between the two APIs; each POST's saga ends before the next
@@ -373,7 +423,7 @@ def api_latencies() -> tuple[dict[str, dict[str, list[float]]], list[float]]:
             get_items.append(time.monotonic() - started)
             if "view" not in found.get("Item", {}):
                 raise RuntimeError(f"no record with a view for {booking['booking_id']}: {found}")
-        return latencies, get_items
+        return latencies, get_items, page_figures(workspace)
     finally:
         local_workspace.stop(state_dir=API_STATE)
 
@@ -605,7 +655,7 @@ def main() -> int:
         " of the status-change event comes on top.\n",
     ]
 
-    latencies, get_items = api_latencies()
+    latencies, get_items, page = api_latencies()
     rows_f = []
     for route, by_api in latencies.items():
         served, floor_served = by_api["bookings API"], by_api["floor"]
@@ -629,6 +679,19 @@ def main() -> int:
         " StartExecution and the customer's record (PutItem) for a POST; for a GET, see the goals below. Every"
         " environment is warmed first; each POST's saga ends before the next request, as on AWS, where it would not share"
         " the machine with the API. p99 is the nearest rank.\n",
+    ]
+
+    clicks = page["to confirmed"]
+    report += [
+        "## g. The booking page on the local workspace (Debian's chromium, headless)\n",
+        f"First load, an empty cache, to the sign-in form: **{page['requests']} requests, {page['bytes'] / 1024:.1f} KiB**"
+        " on the wire (headers included; CloudFront compresses what the browser accepts). Bodies as sent: "
+        + ", ".join(f"{name} {size / 1024:.1f} KiB" for name, size in page["by file"].items())
+        + ".\n",
+        f"From the click on Book to the confirmed view ({len(clicks)} bookings, one at a time, after one to warm up):"
+        f" median **{statistics.median(clicks):.2f} s**, worst {max(clicks):.2f} s. That is the POST, the saga's six steps"
+        " on the local Lambda workers and endpoint, and the page's polling of GET /bookings/{id} (every 250 ms, then"
+        " 1.3 times longer each time, at most 2 s), which sets how soon after the saga's end the page shows it.\n",
     ]
 
     over_a = [name for name in PATHS if real[name] / floor[name] > 1.3]
