@@ -84,10 +84,14 @@ local-down: $(STAMP) ## terraform destroy of the local workspace, then stop it a
 integration: package-local $(TFPROVIDER_STAMP) browser ## the integration suite on a fresh local workspace (the booking page's browser tests too), or on WORKSPACE=<terraform workspace>
 	$(PY) scripts/local_workspace.py integration --workspace $(WORKSPACE)
 
-# Debian's chromium for the booking page's browser tests (Playwright drives it; it downloads no browser of its own).
-browser: ## install Debian's chromium for the page's browser tests, if missing (apt-get: needs root)
-	@dpkg -s chromium fonts-liberation >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; }
-	@chromium --version 2>/dev/null
+# The browser the booking page's tests drive (Playwright downloads none of its own): Debian's chromium,
+# installed here if missing; or any Chromium-based browser CHROMIUM names (the GitHub workflow: the runner's Chrome).
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
+
+browser: ## install Debian's chromium for the page's browser tests, if missing (apt-get: needs root), unless CHROMIUM names another
+	@if [ "$(CHROMIUM)" = /usr/bin/chromium ]; then dpkg -s chromium fonts-liberation >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; }; fi
+	@"$(CHROMIUM)" --version 2>/dev/null || { echo "no browser at CHROMIUM=$(CHROMIUM)"; exit 1; }
 
 hcl: $(NODE_STAMP) ## every .tf parses with HCL's parser and is formatted (terraform fmt when available)
 	@if command -v terraform >/dev/null; then terraform fmt -check -recursive terraform; fi

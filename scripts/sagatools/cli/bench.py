@@ -313,7 +313,7 @@ def floor_api(workspace: Workspace, bookings_api: dict[str, Any]) -> str:
 
 
 PAGE_BOOKINGS = 10
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")  # as the Makefile's `browser` target
 
 
 def page_figures(workspace: Workspace) -> dict[str, Any]:
