@@ -230,6 +230,15 @@ class LocalEngine:
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def __enter__(self) -> LocalEngine:
+        # A setup that fails closes what it opened: a mock_aws left open would keep moto from resetting
+        # for every later engine of the process (moto resets only when its outermost mock starts).
+        try:
+            return self._start()
+        except BaseException:
+            self._stack.close()
+            raise
+
+    def _start(self) -> LocalEngine:
         stack = self._stack
         stack.enter_context(
             mock.patch.dict(
@@ -303,8 +312,10 @@ class LocalEngine:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._wait_for_running()
-        self._stack.close()
+        try:
+            self._wait_for_running()
+        finally:
+            self._stack.close()
 
     # -- resources -------------------------------------------------------------------------------------
     def table_name(self, service: str) -> str:
