@@ -14,6 +14,8 @@ locals {
   # A .tftpl file is rendered (templatefile, connect_src) and uploaded without its suffix: index.html.tftpl as index.html.
   templates    = { for file in local.files : trimsuffix(file, ".tftpl") => file if endswith(file, ".tftpl") }
   static_files = { for file in local.files : file => file if !endswith(file, ".tftpl") }
+  # Each uploaded key's extension, which names its content type (a precondition refuses any other).
+  extensions = { for key in concat(keys(local.templates), keys(local.static_files)) : key => lower(element(split(".", key), length(split(".", key)) - 1)) }
   content_types = {
     html = "text/html"
     js   = "text/javascript"
@@ -168,17 +170,22 @@ resource "aws_s3_object" "static" {
   key           = each.key
   source        = "${var.page_dir}/${each.value}"
   source_hash   = filemd5("${var.page_dir}/${each.value}")
-  content_type  = lookup(local.content_types, lower(element(split(".", each.key), length(split(".", each.key)) - 1)), null)
+  content_type  = lookup(local.content_types, local.extensions[each.key], null)
   cache_control = local.cache_control
+
+  depends_on = [terraform_data.page_files, aws_s3_bucket_versioning.page, aws_s3_bucket_server_side_encryption_configuration.page]
+}
+
+# Every file the page uploads has a content type browsers act on (a script served as anything else is refused).
+resource "terraform_data" "page_files" {
+  input = local.extensions
 
   lifecycle {
     precondition {
-      condition     = contains(keys(local.content_types), lower(element(split(".", each.key), length(split(".", each.key)) - 1)))
-      error_message = "${each.key}: no content type for its extension; the page's files may be ${join(", ", sort(keys(local.content_types)))} (modules/site local.content_types)."
+      condition     = alltrue([for extension in values(local.extensions) : contains(keys(local.content_types), extension)])
+      error_message = "${join(", ", sort([for key, extension in local.extensions : key if !contains(keys(local.content_types), extension)]))}: no content type for its extension; the page's files may be ${join(", ", sort(keys(local.content_types)))} (modules/site local.content_types)."
     }
   }
-
-  depends_on = [aws_s3_bucket_versioning.page, aws_s3_bucket_server_side_encryption_configuration.page]
 }
 
 resource "aws_s3_object" "rendered" {
@@ -187,17 +194,10 @@ resource "aws_s3_object" "rendered" {
   bucket        = aws_s3_bucket.page.id
   key           = each.key
   content       = templatefile("${var.page_dir}/${each.value}", { connect_src = join(" ", var.connect_src) })
-  content_type  = lookup(local.content_types, lower(element(split(".", each.key), length(split(".", each.key)) - 1)), null)
+  content_type  = lookup(local.content_types, local.extensions[each.key], null)
   cache_control = local.cache_control
 
-  lifecycle {
-    precondition {
-      condition     = contains(keys(local.content_types), lower(element(split(".", each.key), length(split(".", each.key)) - 1)))
-      error_message = "${each.key}: no content type for its extension; the page's files may be ${join(", ", sort(keys(local.content_types)))} (modules/site local.content_types)."
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.page, aws_s3_bucket_server_side_encryption_configuration.page]
+  depends_on = [terraform_data.page_files, aws_s3_bucket_versioning.page, aws_s3_bucket_server_side_encryption_configuration.page]
 }
 
 resource "aws_s3_object" "config" {
@@ -207,7 +207,7 @@ resource "aws_s3_object" "config" {
   content_type  = "application/json"
   cache_control = local.cache_control
 
-  depends_on = [aws_s3_bucket_versioning.page, aws_s3_bucket_server_side_encryption_configuration.page]
+  depends_on = [terraform_data.page_files, aws_s3_bucket_versioning.page, aws_s3_bucket_server_side_encryption_configuration.page]
 }
 
 # -- CloudFront --------------------------------------------------------------------------------------------
