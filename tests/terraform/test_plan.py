@@ -87,6 +87,7 @@ def expected_addresses(environment: str, alert_emails: list[str]) -> set[str]:
             "aws_cloudfront_origin_access_control.page",
             "aws_cloudfront_response_headers_policy.page",
             "aws_cloudfront_distribution.page",
+            "terraform_data.page_files",
         )
     }
     page = PAGE_DIR
