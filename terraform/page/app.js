@@ -10,6 +10,7 @@
   const FAILED = new Set(["rejected", "rolled back", "needs attention"]);
   const FAULTS = ["fail", "transient:2", "timeout", "permanent", "until-redrive"]; // the API's Faults pattern
   const SVG = "http://www.w3.org/2000/svg";
+  const SLOW_AFTER = 70; // looks (about two minutes): a booking still pending then is looked at every 15 s
   const NODE = { width: 164, height: 58, gap: 26, row: 96 };
   const $ = (id) => document.getElementById(id);
   const storage = window.sessionStorage; // tokens last as long as the tab, not on disk
@@ -18,6 +19,7 @@
   let pollTimer = null;
   let bookingId = null; // the id of the booking the form is about to send: a retry sends the same one
   let nextPage = null;
+  let notice = null; // {id, text}: said on that booking's view until the customer goes elsewhere
 
   class SignedOut extends Error {}
 
@@ -105,24 +107,39 @@
     }
   }
 
-  function onSignOut() {
-    pool.getCurrentUser()?.signOut();
+  // Sign out everywhere: GlobalSignOut revokes the user's refresh tokens (the app client's token revocation),
+  // then the tab forgets its tokens whether or not Cognito could be reached.
+  async function onSignOut() {
+    const user = pool.getCurrentUser();
+    if (user) {
+      await new Promise((resolve) => user.getSession(() => resolve())); // globalSignOut needs the session loaded
+      await new Promise((resolve) => user.globalSignOut({ onSuccess: resolve, onFailure: resolve }));
+    }
+    signedOut("");
+  }
+
+  function signedOut(message) {
     storage.clear();
-    location.hash = "#/";
-    route();
+    $("sign-in-error").textContent = message;
+    $("sign-in-error").hidden = !message;
+    if (location.hash !== "#/") location.hash = "#/"; // route() runs on the hash change
+    else route();
   }
 
   // -- the API -----------------------------------------------------------------------------------------
   async function api(method, path, body) {
     const session = await currentSession();
-    if (!session) throw new SignedOut();
+    if (!session) {
+      signedOut("Your session has ended: sign in again.");
+      throw new SignedOut();
+    }
     const headers = { authorization: `Bearer ${session.getAccessToken().getJwtToken()}` };
     if (body !== undefined) headers["content-type"] = "application/json";
     const answer = await fetch(config.apiUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const type = answer.headers.get("content-type") || "";
     const payload = type.includes("json") ? await answer.json() : { detail: await answer.text() };
     if (answer.status === 401) {
-      onSignOut();
+      signedOut("Your session has ended: sign in again.");
       throw new SignedOut();
     }
     return { status: answer.status, body: payload };
@@ -146,17 +163,20 @@
   async function route() {
     stopPolling();
     clearBooking();
+    if (notice && location.hash !== `#/bookings/${notice.id}`) notice = null;
     const session = await currentSession();
     $("sign-in").hidden = Boolean(session);
     $("who").hidden = !session;
+    const asked = location.hash.startsWith("#/bookings/");
     const match = /^#\/bookings\/([A-Za-z0-9][A-Za-z0-9_-]{0,63})$/.exec(location.hash);
-    $("booking").hidden = !session || !match;
-    $("book").hidden = !session || Boolean(match);
-    $("list").hidden = !session || Boolean(match);
+    $("booking").hidden = !session || !asked;
+    $("book").hidden = !session || asked;
+    $("list").hidden = !session || asked;
     if (!session) return;
     $("who-name").textContent = session.getAccessToken().decodePayload().username || "";
     try {
       if (match) await showBooking(match[1]);
+      else if (asked) notFound(decodeURIComponent(location.hash.slice("#/bookings/".length)));
       else await loadList(true);
     } catch (error) {
       if (!(error instanceof SignedOut)) fatal(`The bookings API could not be reached (${error.message}).`);
@@ -252,10 +272,17 @@
         location.hash = `#/bookings/${id}`;
       } else if (answer.status === 400 && Array.isArray(answer.body.errors)) {
         showFieldErrors(form, answer.body.errors, alert);
+      } else if (answer.status === 409 && (await api("GET", `/bookings/${encodeURIComponent(bookingId)}`)).status === 200) {
+        // An earlier send of this form went through (its answer was lost) and the form changed since: that
+        // booking stands, this change was not booked. Show it rather than let a second click book again.
+        const id = bookingId;
+        bookingId = null;
+        notice = { id, text: "Your earlier request had already booked this trip, as shown here; the changes you made since were not booked." };
+        location.hash = `#/bookings/${id}`;
       } else {
         alert.textContent = problemText(answer.body);
         alert.hidden = false;
-        if (answer.status === 409) bookingId = null; // that id is taken: the next try gets a new one
+        if (answer.status === 409) bookingId = null; // someone else's id: the next try gets a new one
       }
     } catch (error) {
       if (!(error instanceof SignedOut)) {
@@ -279,19 +306,19 @@
     if (`#/bookings/${id}` !== location.hash) return; // navigated away meanwhile
     const error = $("booking-error");
     if (answer.status !== 200) {
-      error.textContent = answer.status === 404 ? "You have no booking with that id." : problemText(answer.body);
-      error.hidden = false;
-      $("booking-status").textContent = "";
-      $("cancel-button").hidden = true;
-      draw({ steps: [], status: "pending", parts: {} });
+      notFound(id, answer.status === 404 ? "You have no booking with that id." : problemText(answer.body));
       return;
     }
     error.hidden = true;
+    if (notice?.id === id) {
+      error.textContent = notice.text;
+      error.hidden = false;
+    }
     const view = answer.body;
     const status = $("booking-status");
     status.textContent = view.status;
     status.dataset.status = view.status;
-    $("booking-progress").textContent = FINAL.has(view.status) ? "" : "the saga is running…";
+    $("booking-progress").textContent = FINAL.has(view.status) ? "" : attempt > SLOW_AFTER ? "still pending: looking again every 15 s…" : "the saga is running…";
     $("cancel-button").hidden = view.status !== "confirmed";
     draw(view);
     drawParts(view.parts);
@@ -308,7 +335,16 @@
         $("booking-progress").textContent = `the bookings API could not be reached (${error.message}); trying again…`;
         poll(id, attempt);
       }
-    }, Math.min(250 * 1.3 ** attempt, 2000));
+    }, attempt > SLOW_AFTER ? 15000 : Math.min(250 * 1.3 ** attempt, 2000));
+  }
+
+  function notFound(id, message = "You have no booking with that id.") {
+    $("booking-id").textContent = id;
+    $("booking-error").textContent = message;
+    $("booking-error").hidden = false;
+    $("booking-status").textContent = "";
+    $("cancel-button").hidden = true;
+    draw({ steps: [], status: "pending", parts: {} });
   }
 
   async function onCancel() {

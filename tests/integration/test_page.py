@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from sagatools.client.bookings_api import BookingsApi
 from sagatools.client.identity import sign_in
@@ -125,9 +125,11 @@ def parts_shown(page: Page) -> dict[str, tuple[str, str]]:
     return shown
 
 
-def stored(saga: SagaClient, booking_id: str) -> dict[str, tuple[str, str]]:
-    items = saga.items(booking_id)
-    return {service: (item["status"], item.get("reference") or "") for service, item in items.items() if item}
+def assert_parts_shown_as_stored(page: Page, saga: SagaClient, booking_id: str, statuses: dict[str, str]) -> None:
+    """The tables hold each part in these statuses, and the page shows each part's status and reference as stored."""
+    items = {service: (item["status"], item.get("reference") or "") for service, item in saga.items(booking_id).items() if item}
+    assert {service: status for service, (status, _) in items.items()} == statuses
+    assert parts_shown(page) == items
 
 
 def test_a_customer_signs_in_with_their_password_only(page: Page, site_url: str, password_of: Callable[[str], str]) -> None:
@@ -163,9 +165,7 @@ def test_a_confirmed_booking_is_drawn_step_by_step_then_cancelled(
         **dict.fromkeys(COMPENSATIONS, "not-run"),
     }
     assert {fill for _, fill in (steps[state] for state in FORWARD)} == {COLOURS["done"]}
-    items = stored(saga, booking_id)
-    assert {service: status for service, (status, _) in items.items()} == dict.fromkeys(["flight", "hotel", "payment"], "CONFIRMED")
-    assert parts_shown(page) == items  # each part's status and reference, as stored
+    assert_parts_shown_as_stored(page, saga, booking_id, dict.fromkeys(["flight", "hotel", "payment"], "CONFIRMED"))
     page.screenshot(path=SHOTS / "confirmed.png", full_page=True)
 
     page.get_by_role("link", name="Book another trip").click()
@@ -176,13 +176,7 @@ def test_a_confirmed_booking_is_drawn_step_by_step_then_cancelled(
 
     steps = drawn(page)
     assert {state: steps[state][0] for state in CANCELLATION} == dict.fromkeys(CANCELLATION, "done")
-    items = stored(saga, booking_id)
-    assert {service: status for service, (status, _) in items.items()} == {
-        "flight": "CANCELLED",
-        "hotel": "CANCELLED",
-        "payment": "REFUNDED",
-    }
-    assert parts_shown(page) == items
+    assert_parts_shown_as_stored(page, saga, booking_id, UNDONE)
     expect(page.get_by_role("button", name="Cancel this booking")).to_be_hidden()
     page.screenshot(path=SHOTS / "cancelled.png", full_page=True)
 
@@ -207,13 +201,7 @@ def test_a_payment_that_fails_is_drawn_with_its_compensation_path_in_its_own_col
     assert len(set(COLOURS.values())) == len(COLOURS)  # the compensation path's colour is its own
     assert (saga.describe(booking_id) or {}).get("status") == "FAILED"
     assert saga.path(saga.execution_arn(booking_id)) == ["ReserveFlight", "ReserveHotel", "ProcessPayment", *COMPENSATIONS, "SagaFailed"]
-    items = stored(saga, booking_id)
-    assert {service: status for service, (status, _) in items.items()} == {
-        "flight": "CANCELLED",
-        "hotel": "CANCELLED",
-        "payment": "REFUNDED",
-    }
-    assert parts_shown(page) == items
+    assert_parts_shown_as_stored(page, saga, booking_id, UNDONE)
     expect(page.get_by_role("button", name="Cancel this booking")).to_be_hidden()
     page.screenshot(path=SHOTS / "rolled-back.png", full_page=True)
 
@@ -272,6 +260,62 @@ def test_a_bad_form_is_refused_with_the_api_s_own_field_messages_and_nothing_is_
     assert (again.status, again.body["errors"]) == (400, problem["errors"])
     assert saga.describe(request["booking_id"]) is None and not any(saga.items(request["booking_id"]).values())
     page.screenshot(path=SHOTS / "refused.png", full_page=True)
+
+
+def test_a_lost_answer_then_an_edited_form_books_once_and_shows_the_booking_that_stands(
+    page: Page, site_url: str, password_of: Callable[[str], str], deployed: Workspace
+) -> None:
+    """The POST reaches the API but its answer is lost; the customer edits the form and books again: the
+    booking id is the same one, the API answers 409, and the page shows the booking that was made."""
+    username = password_of("page-lost")
+    open_signed_in(page, site_url, username)
+    lost: list[str] = []
+
+    def lose_the_first_answer(route: Route) -> None:
+        if route.request.method == "POST" and not lost:
+            lost.append(route.fetch().json()["booking_id"])  # it reached the API
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/bookings", lose_the_first_answer)
+    page.get_by_role("button", name="Book", exact=True).click()
+    expect(page.locator("#book-error")).to_contain_text("could not be sent")
+    page.locator('[id="customer.name"]').fill("Ada King")
+    page.get_by_role("button", name="Book", exact=True).click()
+    page.wait_for_url(re.compile(r"#/bookings/trip-"))
+    assert page.url.endswith(f"#/bookings/{lost[0]}")
+    expect(page.locator("#booking-error")).to_contain_text("Your earlier request had already booked this trip")
+    token = sign_in(deployed, username, PASSWORD)
+    listed = BookingsApi(deployed.outputs["api_url"], token.access_token).list().body["bookings"]
+    assert [booking["booking_id"] for booking in listed] == lost  # one booking, the first
+
+
+def test_a_session_that_ends_asks_to_sign_in_again_and_signing_out_revokes_the_refresh_token(
+    page: Page, site_url: str, password_of: Callable[[str], str], deployed: Workspace
+) -> None:
+    open_signed_in(page, site_url, password_of("page-session"))
+    page.evaluate("() => sessionStorage.clear()")  # the tab's tokens are gone (as when they expire unrefreshed)
+    page.get_by_role("button", name="Book", exact=True).click()
+    expect(page.locator("#sign-in-error")).to_have_text("Your session has ended: sign in again.")
+
+    open_signed_in(page, site_url, password_of("page-session"))
+    refresh_token = page.evaluate("() => Object.entries(sessionStorage).find(([key]) => key.endsWith('.refreshToken'))[1]")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    assert page.evaluate("() => sessionStorage.length") == 0
+    cognito = deployed.client("cognito-idp")
+    with pytest.raises(cognito.exceptions.NotAuthorizedException):
+        cognito.initiate_auth(
+            ClientId=deployed.outputs["user_pool_client_id"], AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh_token}
+        )
+
+
+def test_an_id_that_cannot_be_a_booking_s_is_said_to_be_none(page: Page, site_url: str, password_of: Callable[[str], str]) -> None:
+    open_signed_in(page, site_url, password_of("page-badid"))
+    page.goto(f"{site_url}#/bookings/..%2Fadmin")
+    expect(page.locator("#booking-error")).to_have_text("You have no booking with that id.")
+    expect(page.locator("#book")).to_be_hidden()
 
 
 def test_the_page_holds_wcag_aa_as_axe_checks_it(page: Page, site_url: str, password_of: Callable[[str], str]) -> None:
