@@ -5,16 +5,22 @@ in through the same server in the browser tests."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
+import requests
 from botocore.exceptions import ClientError
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
 from moto import mock_aws
+from moto.cognitoidp.responses import CognitoIdpJsonWebKeyResponse
 from pycognito.aws_srp import AWSSRP
 
-from sagatools.emulator import moto_fidelity
+from sagatools.emulator import http_api, moto_fidelity
 from sagatools.emulator.cognito_fidelity import WRONG_PASSWORD
 
 pytestmark = pytest.mark.moto
@@ -107,3 +113,22 @@ def test_a_flow_the_app_client_does_not_enable_is_refused(pool: dict[str, Any]) 
         )
     assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
     assert refused.value.response["Error"]["Message"] == "USER_PASSWORD_AUTH flow not enabled for this client"
+
+
+def test_each_pool_signs_with_its_own_key_and_serves_it_alone(pool: dict[str, Any]) -> None:
+    cognito = pool["cognito"]
+    other_pool = cognito.create_user_pool(PoolName="others")["UserPool"]["Id"]
+    token = sign_in(pool, "c-1", PASSWORD)["AuthenticationResult"]["AccessToken"]
+    jwks = {
+        pool_id: requests.get(f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}/.well-known/jwks.json", timeout=5).json()
+        for pool_id in (pool["pool_id"], other_pool)
+    }
+    own, other = (KeySet.import_key_set(jwks[pool_id]) for pool_id in (pool["pool_id"], other_pool))
+    assert [key["kid"] for key in jwks[pool["pool_id"]]["keys"]] != ["dummy"]
+    assert all("d" not in key for keys in jwks.values() for key in keys["keys"])  # public halves only
+    assert jwt.decode(token, own, algorithms=["RS256"]).claims["username"] == "c-1"
+    assert jwt.decode(token, http_api.issuer_keys(f"https://cognito-idp.us-east-1.amazonaws.com/{pool['pool_id']}")).claims
+    shipped = KeySet.import_key_set(json.loads(CognitoIdpJsonWebKeyResponse.json_web_key))
+    for keys in (other, shipped, http_api.issuer_keys(f"https://cognito-idp.us-east-1.amazonaws.com/{other_pool}")):
+        with pytest.raises(JoseError):
+            jwt.decode(token, keys, algorithms=["RS256"])

@@ -20,6 +20,7 @@ from joserfc.jwk import RSAKey
 from moto import mock_aws
 from moto.cognitoidp.models import cognitoidp_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.utilities.utils import load_resource
 from werkzeug.test import Client
 
 from sagatools.emulator import moto_fidelity
@@ -62,7 +63,7 @@ class Deployed:
         """A token signed with the pool's own key: valid unless the claims say otherwise."""
         now = int(time.time())
         defaults = {"iss": self.issuer, "client_id": self.audience, "sub": "c-x", "token_use": "access", "iat": now, "exp": now + 600}
-        return jwt.encode({"alg": "RS256", "kid": "dummy"}, defaults | claims, self.pool_key)
+        return jwt.encode({"alg": "RS256", "kid": self.pool_key.kid}, defaults | claims, self.pool_key)
 
 
 def code_zip() -> bytes:
@@ -75,6 +76,7 @@ def code_zip() -> bytes:
 @pytest.fixture
 def deployed() -> Iterator[Deployed]:
     with mock_aws():
+        moto_fidelity.install()  # as the local endpoint does: each pool signs with its own key
         session = boto3.Session(region_name=REGION)
         cognito, apis, functions = (session.client(name) for name in ("cognito-idp", "apigatewayv2", "lambda"))
         pool_id = cognito.create_user_pool(PoolName="customers")["UserPool"]["Id"]
@@ -194,6 +196,21 @@ def test_the_authorizer_refuses_a_missing_token_and_another_key_s_signature(depl
     assert deployed.call("POST", "/bookings", "not.a.jwt", json={}).status_code == 401
     assert deployed.signed() and deployed.call("POST", "/bookings", deployed.signed(), json={}).status_code == 202
     assert len(deployed.function.events) == 1
+
+
+def test_a_token_signed_with_the_key_moto_ships_is_refused(deployed: Deployed) -> None:
+    """moto signs every pool's tokens with one key, whose private half is in moto's package (kid "dummy"):
+    anyone could forge a token with it. Each pool has its own key, and only that key verifies its tokens."""
+    shipped = RSAKey.import_key(load_resource("cognitoidp/resources/jwks-private.json"))
+    now = int(time.time())
+    claims = {"iss": deployed.issuer, "client_id": deployed.audience, "sub": "c-x", "token_use": "access", "iat": now, "exp": now + 600}
+    forged = jwt.encode({"alg": "RS256", "kid": "dummy"}, claims, shipped)
+
+    response = deployed.call("POST", "/bookings", forged, json={})
+    assert response.status_code == 401
+    assert response.json == {"message": "Unauthorized"}
+    assert deployed.function.events == []
+    assert deployed.call("POST", "/bookings", deployed.token, json={}).status_code == 202  # the pool's own token
 
 
 def test_an_unknown_route_is_the_gateway_s_404(deployed: Deployed) -> None:

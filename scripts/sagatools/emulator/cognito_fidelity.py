@@ -1,4 +1,4 @@
-"""Cognito user pool sign-in as AWS does it, where moto differs in what a browser page depends on.
+"""Cognito user pools as AWS runs them, where moto differs in what the page and the bookings API depend on.
 
 - **SRP checks the password.** moto answers USER_SRP_AUTH with random SALT and SRP_B and accepts any
   PASSWORD_VERIFIER response, so any password signs in. Here the server side of Secure Remote Password
@@ -14,21 +14,31 @@
   ExplicitAuthFlows leave out ("... flow not enabled for this client", InvalidParameterException:
   https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_InitiateAuth.html).
 - **No user enumeration.** With PreventUserExistenceErrors ENABLED, an unknown user is answered as a
-  wrong password is, NotAuthorizedException (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-managing-errors.html)."""
+  wrong password is, NotAuthorizedException (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-managing-errors.html).
+- **Each pool signs with its own key.** moto signs every pool's tokens with one key whose private half
+  ships in moto (kid "dummy"); here each pool gets its own RSA key pair and kid when it is created, and
+  its JWKS (/<pool id>/.well-known/jwks.json) serves that key alone
+  (https://docs.aws.amazon.com/cognito/latest/developerguide/amazon-cognito-user-pools-using-tokens-verifying-a-jwt.html)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import json
 import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlparse
 
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+from moto.cognitoidp import urls as cognito_urls
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, UserNotFoundError
-from moto.cognitoidp.models import CognitoIdpBackend
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, cognitoidp_backends
+from moto.cognitoidp.responses import CognitoIdpJsonWebKeyResponse
 
 # RFC 5054's 3072-bit group (appendix A), generator 2.
 N = int(
@@ -187,11 +197,50 @@ def _respond_to_auth_challenge(
     )
 
 
+# --- Each pool's own signing key -----------------------------------------------------------------
+
+
+def public_jwks(pool: CognitoIdpUserPool) -> dict[str, Any]:
+    """The pool's JWKS: its signing key's public half."""
+    key: RSAKey = pool.json_web_key
+    return {"keys": [key.as_dict(private=False, alg="RS256", use="sig")]}
+
+
+def _pool_init(pool: CognitoIdpUserPool, *args: Any, **kwargs: Any) -> None:
+    _originals["pool_init"](pool, *args, **kwargs)
+    pool.json_web_key = RSAKey.generate_key(2048, parameters={"kid": secrets.token_urlsafe(32)}, private=True)
+
+
+def _create_jwt(pool: CognitoIdpUserPool, *args: Any, **kwargs: Any) -> tuple[str, int]:
+    """moto's token, signed again under the pool's kid (moto's header names kid "dummy")."""
+    token, expires_in = _originals["create_jwt"](pool, *args, **kwargs)
+    claims = jwt.decode(token, pool.json_web_key, algorithms=["RS256"]).claims
+    return jwt.encode({"alg": "RS256", "kid": pool.json_web_key.kid}, claims, pool.json_web_key), expires_in
+
+
+def _serve_json_web_key(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    pool_id = urlparse(full_url).path.strip("/").split("/")[0]
+    for region_backends in cognitoidp_backends.values():
+        backend = region_backends.get(pool_id.split("_", 1)[0]) if "_" in pool_id else None
+        if backend is not None and pool_id in backend.user_pools:
+            return 200, {"Content-Type": "application/json"}, json.dumps(public_jwks(backend.user_pools[pool_id]))
+    return 404, {"Content-Type": "application/json"}, json.dumps({"message": f"User pool {pool_id} does not exist."})
+
+
+JWKS_PATH = "{0}/(?P<user_pool_id>[^/]+)/.well-known/jwks.json$"
+
+
 def install() -> None:
-    """Idempotent; process-wide, as moto's backends are."""
+    """Idempotent; process-wide, as moto's backends are. Pools created before install keep moto's key."""
     if _originals:
         return
     _originals["initiate_auth"] = CognitoIdpBackend.initiate_auth
     _originals["respond_to_auth_challenge"] = CognitoIdpBackend.respond_to_auth_challenge
+    _originals["pool_init"] = CognitoIdpUserPool.__init__
+    _originals["create_jwt"] = CognitoIdpUserPool.create_jwt
     CognitoIdpBackend.initiate_auth = _initiate_auth  # type: ignore[method-assign,assignment]
     CognitoIdpBackend.respond_to_auth_challenge = _respond_to_auth_challenge  # type: ignore[method-assign,assignment]
+    CognitoIdpUserPool.__init__ = _pool_init  # type: ignore[method-assign,assignment]
+    CognitoIdpUserPool.create_jwt = _create_jwt  # type: ignore[method-assign,assignment]
+    CognitoIdpJsonWebKeyResponse.serve_json_web_key = staticmethod(_serve_json_web_key)  # type: ignore[method-assign]
+    cognito_urls.url_paths[JWKS_PATH] = _serve_json_web_key

@@ -12,7 +12,7 @@ What it does as API Gateway's HTTP APIs do, because the API's behaviour depends 
   error is a 500, the stage's default route throttling is a 429, CORS preflight for configured origins.
 
 Cognito issuers (`https://cognito-idp.<region>.amazonaws.com/<pool id>`) are the local endpoint's
-pools, with their keys; any other issuer's keys are fetched from its OpenID configuration."""
+pools, each with its own key (sagatools.emulator.cognito_fidelity); any other issuer's keys are fetched from its OpenID configuration."""
 
 from __future__ import annotations
 
@@ -37,9 +37,9 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from moto.apigatewayv2.models import Api, apigatewayv2_backends
 from moto.cognitoidp.models import cognitoidp_backends
-from moto.cognitoidp.responses import CognitoIdpJsonWebKeyResponse
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
+from sagatools.emulator.cognito_fidelity import public_jwks
 from sagatools.emulator.lambda_service import InvokeResult
 
 log = logging.getLogger("sagatools.http_api")
@@ -103,9 +103,12 @@ def issuer_keys(issuer: str) -> KeySet:
     if cognito is None:
         return _remote_keys(issuer)
     region, pool_id = cognito.groups()
-    if pool_id not in cognitoidp_backends[DEFAULT_ACCOUNT_ID][region].user_pools:
+    pool = cognitoidp_backends[DEFAULT_ACCOUNT_ID][region].user_pools.get(pool_id)
+    if pool is None:
         raise unauthorized("the issuer's user pool does not exist")
-    return KeySet.import_key_set(json.loads(CognitoIdpJsonWebKeyResponse.json_web_key))  # moto signs every pool's tokens with this key
+    # That pool's own key (cognito_fidelity gives each pool its own), never moto's shared key, whose
+    # private half ships in moto: a token signed with it, or with another pool's key, is refused.
+    return KeySet.import_key_set(public_jwks(pool))  # type: ignore[arg-type]
 
 
 def verified_claims(authorization: str | None, *, issuer: str, audience: list[str], scopes: list[str] | None) -> dict[str, Any]:
