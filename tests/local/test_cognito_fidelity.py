@@ -132,3 +132,25 @@ def test_each_pool_signs_with_its_own_key_and_serves_it_alone(pool: dict[str, An
     for keys in (other, shipped, http_api.issuer_keys(f"https://cognito-idp.us-east-1.amazonaws.com/{other_pool}")):
         with pytest.raises(JoseError):
             jwt.decode(token, keys, algorithms=["RS256"])
+
+
+def test_an_unknown_user_gets_a_challenge_as_any_user_does_and_is_refused_at_the_answer(pool: dict[str, Any]) -> None:
+    """PreventUserExistenceErrors ENABLED: a simulated challenge, the same salt and user id for the same
+    user name, and "Incorrect username or password." only at RespondToAuthChallenge."""
+    cognito, client_id = pool["cognito"], pool["client_id"]
+    srp = AWSSRP(username="nobody", password=PASSWORD, pool_id=pool["pool_id"], client_id=client_id, client=cognito)
+    parameters = srp.get_auth_params()
+    challenges = [cognito.initiate_auth(AuthFlow="USER_SRP_AUTH", AuthParameters=parameters, ClientId=client_id) for _ in range(2)]
+    known = cognito.initiate_auth(AuthFlow="USER_SRP_AUTH", AuthParameters={**parameters, "USERNAME": "c-1"}, ClientId=client_id)
+    for challenge in challenges:
+        assert challenge["ChallengeName"] == "PASSWORD_VERIFIER"
+        assert set(challenge["ChallengeParameters"]) == set(known["ChallengeParameters"])
+    first, second = (challenge["ChallengeParameters"] for challenge in challenges)
+    assert (first["SALT"], first["USER_ID_FOR_SRP"]) == (second["SALT"], second["USER_ID_FOR_SRP"])
+    assert first["SRP_B"] != second["SRP_B"]
+
+    answer = srp.process_challenge(first, parameters)
+    with pytest.raises(ClientError) as refused:
+        cognito.respond_to_auth_challenge(ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=answer)
+    assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+    assert refused.value.response["Error"]["Message"] == WRONG_PASSWORD

@@ -14,7 +14,9 @@
   ExplicitAuthFlows leave out ("... flow not enabled for this client", InvalidParameterException:
   https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_InitiateAuth.html).
 - **No user enumeration.** With PreventUserExistenceErrors ENABLED, an unknown user is answered as a
-  wrong password is, NotAuthorizedException (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-managing-errors.html).
+  wrong password is, NotAuthorizedException; USER_SRP_AUTH answers an unknown user with a simulated
+  PASSWORD_VERIFIER challenge (the same salt and USER_ID_FOR_SRP for the same user name and pool) and
+  fails only at RespondToAuthChallenge (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-managing-errors.html).
 - **Each pool signs with its own key.** moto signs every pool's tokens with one key whose private half
   ships in moto (kid "dummy"); here each pool gets its own RSA key pair and kid when it is created, and
   its JWKS (/<pool id>/.well-known/jwks.json) serves that key alone
@@ -28,6 +30,7 @@ import hmac
 import json
 import secrets
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -107,15 +110,16 @@ class Challenge:
     user_id: str  # USER_ID_FOR_SRP, which a client may answer as its USERNAME
     username: str
     expected_key: bytes
+    exists: bool = True  # False: the simulated challenge of a user that does not exist
 
 
-def srp_challenge(pool_id: str, user_id: str, password: str, srp_a: str) -> tuple[dict[str, str], bytes]:
+def srp_challenge(pool_id: str, user_id: str, password: str, srp_a: str, salt: int | None = None) -> tuple[dict[str, str], bytes]:
     """The challenge's SALT and SRP_B for a client's A, and the session key a client with the right password derives."""
     a_value = int(srp_a, 16)
     if a_value % N == 0:
         raise NotAuthorizedError(WRONG_PASSWORD)
     pool_name = pool_id.split("_", 1)[1]
-    salt = int.from_bytes(secrets.token_bytes(16), "big")
+    salt = int.from_bytes(secrets.token_bytes(16), "big") if salt is None else salt
     verifier = pow(G, password_exponent(pool_name, user_id, password, salt), N)
     b_secret = int.from_bytes(secrets.token_bytes(128), "big") % N
     b_value = (K * verifier + pow(G, b_secret, N)) % N
@@ -141,18 +145,52 @@ def _require_flow(client: Any, auth_flow: str) -> None:
         raise InvalidParameterException(f"{auth_flow} flow not enabled for this client")
 
 
+def _prevents_user_existence_errors(client: Any) -> bool:
+    return client is not None and client.extended_config.get("PreventUserExistenceErrors") == "ENABLED"
+
+
 def _hiding_users(client: Any, call: Callable[[], Any]) -> Any:
     try:
         return call()
     except UserNotFoundError:
-        if client is not None and client.extended_config.get("PreventUserExistenceErrors") == "ENABLED":
+        if _prevents_user_existence_errors(client):
             raise NotAuthorizedError(WRONG_PASSWORD) from None
         raise
+
+
+_simulation_key = secrets.token_bytes(32)  # the simulated salt and user id of unknown users derive from it
+
+
+def _simulated_challenge(client: Any, username: str, srp_a: str) -> dict[str, Any]:
+    """What Cognito answers USER_SRP_AUTH for a user that does not exist, with PreventUserExistenceErrors
+    ENABLED: "a simulated response in the first step as described in RFC 5054 ... the same 'salt' and
+    internal user id in Universally Unique Identifier (UUID) format for the same user name and user pool
+    combination"; RespondToAuthChallenge then fails as a wrong password does
+    (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-managing-errors.html)."""
+    pool_id = client.user_pool_id
+    seed = hmac.new(_simulation_key, f"{pool_id}\0{username}".encode(), hashlib.sha256).digest()
+    user_id = str(uuid.UUID(bytes=seed[:16], version=4))
+    salt = int.from_bytes(seed[16:], "big")
+    # B as for a verifier of a password nobody knows, so no answer can match it.
+    public, expected = srp_challenge(pool_id, user_id, secrets.token_hex(32), srp_a, salt)
+    secret_block = base64.b64encode(secrets.token_bytes(32)).decode()
+    session = str(uuid.uuid4())
+    with _lock:
+        _challenges[secret_block] = Challenge(session, pool_id.split("_", 1)[1], user_id, username, expected, exists=False)
+    return {
+        "ChallengeName": "PASSWORD_VERIFIER",
+        "Session": session,
+        "ChallengeParameters": {**public, "USERNAME": username, "USER_ID_FOR_SRP": user_id, "SECRET_BLOCK": secret_block},
+    }
 
 
 def _initiate_auth(backend: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]) -> dict[str, Any]:
     client = _client_of(backend, client_id)
     _require_flow(client, auth_flow)
+    if auth_flow == "USER_SRP_AUTH" and _prevents_user_existence_errors(client) and auth_parameters.get("SRP_A"):
+        username = auth_parameters.get("USERNAME") or ""
+        if not backend.user_pools[client.user_pool_id]._get_user(username):
+            return _simulated_challenge(client, username, auth_parameters["SRP_A"])
     result: dict[str, Any] = _hiding_users(client, lambda: _originals["initiate_auth"](backend, client_id, auth_flow, auth_parameters))
     if auth_flow != "USER_SRP_AUTH" or result.get("ChallengeName") != "PASSWORD_VERIFIER":
         return result
@@ -184,7 +222,7 @@ def _respond_to_auth_challenge(
             )
         except ValueError:
             raise NotAuthorizedError(WRONG_PASSWORD) from None
-        if not hmac.compare_digest(expected, challenge_responses.get("PASSWORD_CLAIM_SIGNATURE", "")):
+        if not challenge.exists or not hmac.compare_digest(expected, challenge_responses.get("PASSWORD_CLAIM_SIGNATURE", "")):
             raise NotAuthorizedError(WRONG_PASSWORD)
         # The answer is the challenged user's: USERNAME is the user name or USER_ID_FOR_SRP (which
         # amazon-cognito-identity-js sends and moto cannot look up), never another user's.
