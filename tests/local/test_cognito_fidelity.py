@@ -6,7 +6,9 @@ in through the same server in the browser tests."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -20,7 +22,7 @@ from moto import mock_aws
 from moto.cognitoidp.responses import CognitoIdpJsonWebKeyResponse
 from pycognito.aws_srp import AWSSRP
 
-from sagatools.emulator import http_api, moto_fidelity
+from sagatools.emulator import cognito_fidelity, http_api, moto_fidelity
 from sagatools.emulator.cognito_fidelity import WRONG_PASSWORD
 
 pytestmark = pytest.mark.moto
@@ -113,6 +115,86 @@ def test_a_flow_the_app_client_does_not_enable_is_refused(pool: dict[str, Any]) 
         )
     assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
     assert refused.value.response["Error"]["Message"] == "USER_PASSWORD_AUTH flow not enabled for this client"
+
+
+def test_sign_up_is_refused_where_only_administrators_create_users() -> None:
+    with mock_aws():
+        moto_fidelity.install()
+        cognito = boto3.client("cognito-idp", region_name="us-east-1")
+        pool_id = cognito.create_user_pool(PoolName="staff", AdminCreateUserConfig={"AllowAdminCreateUserOnly": True})["UserPool"]["Id"]
+        client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName="spa")["UserPoolClient"]["ClientId"]
+        with pytest.raises(ClientError) as refused:
+            cognito.sign_up(ClientId=client_id, Username="intruder", Password=PASSWORD)
+        assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+        assert refused.value.response["Error"]["Message"] == "SignUp is not permitted for this user pool"
+        assert cognito.list_users(UserPoolId=pool_id)["Users"] == []
+
+
+def sent_codes(path: Path, purpose: str) -> list[str]:
+    """The codes "delivered" to $SAGA_COGNITO_MESSAGES for a purpose, oldest first."""
+    lines = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    return [line["code"] for line in lines if line["purpose"] == purpose]
+
+
+@pytest.fixture
+def messages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "cognito-messages.jsonl"
+    monkeypatch.setenv("SAGA_COGNITO_MESSAGES", str(path))
+    return path
+
+
+def test_confirm_forgot_password_takes_only_the_code_sent_and_only_once(pool: dict[str, Any], messages: Path) -> None:
+    cognito, client_id = pool["cognito"], pool["client_id"]
+    answer = cognito.forgot_password(ClientId=client_id, Username="c-1")
+    (code,) = sent_codes(messages, "ForgotPassword")
+    assert len(code) == 6 and code.isdigit()
+    assert code not in json.dumps(answer["ResponseMetadata"]["HTTPHeaders"])  # moto's header no longer gives it away
+    wrong = "000000" if code != "000000" else "111111"
+
+    with pytest.raises(ClientError) as refused:
+        cognito.confirm_forgot_password(ClientId=client_id, Username="c-1", ConfirmationCode=wrong, Password="New-horse-9-battery")
+    assert refused.value.response["Error"]["Code"] == "CodeMismatchException"
+    assert refused.value.response["Error"]["Message"] == "Invalid verification code provided, please try again."
+    sign_in(pool, "c-1", PASSWORD)  # the password is still the old one
+
+    cognito.confirm_forgot_password(ClientId=client_id, Username="c-1", ConfirmationCode=code, Password="New-horse-9-battery")
+    sign_in(pool, "c-1", "New-horse-9-battery")
+    with pytest.raises(ClientError) as reused:
+        cognito.confirm_forgot_password(ClientId=client_id, Username="c-1", ConfirmationCode=code, Password="Third-horse-9-battery")
+    assert reused.value.response["Error"]["Code"] == "CodeMismatchException"
+
+
+def test_a_code_expires_after_an_hour(pool: dict[str, Any], messages: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cognito, client_id = pool["cognito"], pool["client_id"]
+    cognito.forgot_password(ClientId=client_id, Username="c-1")
+    (code,) = sent_codes(messages, "ForgotPassword")
+    later = time.time() + 3601
+    monkeypatch.setattr(cognito_fidelity, "clock", lambda: later)
+    with pytest.raises(ClientError) as expired:
+        cognito.confirm_forgot_password(ClientId=client_id, Username="c-1", ConfirmationCode=code, Password="New-horse-9-battery")
+    assert expired.value.response["Error"]["Code"] == "ExpiredCodeException"
+
+
+def test_confirm_sign_up_takes_only_the_latest_code_sent(pool: dict[str, Any], messages: Path) -> None:
+    cognito, client_id = pool["cognito"], pool["client_id"]
+    signed_up = cognito.sign_up(
+        ClientId=client_id, Username="c-2", Password=PASSWORD, UserAttributes=[{"Name": "email", "Value": "c2@example.com"}]
+    )
+    assert signed_up["UserConfirmed"] is False
+    (first,) = sent_codes(messages, "SignUp")
+    with pytest.raises(ClientError) as refused:
+        cognito.confirm_sign_up(ClientId=client_id, Username="c-2", ConfirmationCode="000000" if first != "000000" else "111111")
+    assert refused.value.response["Error"]["Code"] == "CodeMismatchException"
+    assert cognito.admin_get_user(UserPoolId=pool["pool_id"], Username="c-2")["UserStatus"] == "UNCONFIRMED"
+
+    resent = cognito.resend_confirmation_code(ClientId=client_id, Username="c-2")
+    assert resent["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    _, latest = sent_codes(messages, "SignUp")
+    if latest != first:  # the new code replaces the old one (unless, one time in a million, they are equal)
+        with pytest.raises(ClientError):
+            cognito.confirm_sign_up(ClientId=client_id, Username="c-2", ConfirmationCode=first)
+    cognito.confirm_sign_up(ClientId=client_id, Username="c-2", ConfirmationCode=latest)
+    assert cognito.admin_get_user(UserPoolId=pool["pool_id"], Username="c-2")["UserStatus"] == "CONFIRMED"
 
 
 def test_each_pool_signs_with_its_own_key_and_serves_it_alone(pool: dict[str, Any]) -> None:

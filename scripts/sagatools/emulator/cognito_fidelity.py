@@ -17,6 +17,14 @@
   wrong password is, NotAuthorizedException; USER_SRP_AUTH answers an unknown user with a simulated
   PASSWORD_VERIFIER challenge (the same salt and USER_ID_FOR_SRP for the same user name and pool) and
   fails only at RespondToAuthChallenge (https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-managing-errors.html).
+- **Self sign-up only where the pool allows it.** AdminCreateUserConfig.AllowAdminCreateUserOnly makes
+  SignUp NotAuthorizedException "SignUp is not permitted for this user pool"
+  (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminCreateUserConfigType.html).
+- **Codes are checked.** SignUp, ResendConfirmationCode and ForgotPassword issue a random 6-digit code
+  per user, "delivered" as one JSON line appended to the file $SAGA_COGNITO_MESSAGES names (and
+  logged); ConfirmSignUp and ConfirmForgotPassword accept only that code, once, within an hour
+  (https://docs.aws.amazon.com/cognito/latest/developerguide/how-to-recover-a-user-account.html). moto
+  accepts any code and hands ForgotPassword's out in a response header.
 - **Each pool signs with its own key.** moto signs every pool's tokens with one key whose private half
   ships in moto (kid "dummy"); here each pool gets its own RSA key pair and kid when it is created, and
   its JWKS (/<pool id>/.well-known/jwks.json) serves that key alone
@@ -28,20 +36,34 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
+import os
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 from moto.cognitoidp import urls as cognito_urls
-from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, UserNotFoundError
-from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUserPool, cognitoidp_backends
-from moto.cognitoidp.responses import CognitoIdpJsonWebKeyResponse
+from moto.cognitoidp.exceptions import (
+    CodeMismatchException,
+    ExpiredCodeException,
+    InvalidParameterException,
+    NotAuthorizedError,
+    ResourceNotFoundError,
+    UserNotFoundError,
+)
+from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser, CognitoIdpUserPool, UserStatus, cognitoidp_backends
+from moto.cognitoidp.responses import CognitoIdpJsonWebKeyResponse, CognitoIdpResponse
+from moto.core.responses import ActionResult
+
+log = logging.getLogger("sagatools.cognito")
 
 # RFC 5054's 3072-bit group (appendix A), generator 2.
 N = int(
@@ -235,6 +257,137 @@ def _respond_to_auth_challenge(
     )
 
 
+# --- Self sign-up ---------------------------------------------------------------------------------
+
+
+def _pool_of_client(backend: CognitoIdpBackend, client_id: str) -> CognitoIdpUserPool:
+    pool = next((pool for pool in backend.user_pools.values() if client_id in pool.clients), None)
+    if pool is None:
+        raise ResourceNotFoundError(client_id)
+    return pool
+
+
+def _sign_up(
+    backend: CognitoIdpBackend, client_id: str, username: str, password: str, attributes: list[dict[str, str]]
+) -> tuple[CognitoIdpUser, Any]:
+    """AllowAdminCreateUserOnly: "Set to True if only the administrator is allowed to create user profiles.
+    Set to False if users can sign themselves up via an app."
+    (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AdminCreateUserConfigType.html);
+    SignUp then answers NotAuthorizedException (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_SignUp.html)."""
+    pool = _pool_of_client(backend, client_id)
+    if (pool.extended_config.get("AdminCreateUserConfig") or {}).get("AllowAdminCreateUserOnly"):
+        raise NotAuthorizedError("SignUp is not permitted for this user pool")
+    user, details = _originals["sign_up"](backend, client_id, username, password, attributes)
+    if user.status == UserStatus.UNCONFIRMED:
+        _issue_code(pool, user, SIGN_UP, {"CodeDeliveryDetails": details} if details else _delivery_of(user))
+    return user, details
+
+
+# --- Confirmation codes --------------------------------------------------------------------------
+
+SIGN_UP, FORGOT_PASSWORD = "SignUp", "ForgotPassword"
+CODE_LIFETIME_SECONDS = 3600  # "The recovery code is valid for one hour." (how-to-recover-a-user-account.html)
+MESSAGES_ENV = "SAGA_COGNITO_MESSAGES"  # the file codes are "delivered" to, one JSON line each
+CODE_MISMATCH = "Invalid verification code provided, please try again."
+CODE_EXPIRED = "Invalid code provided, please request a code again."
+clock: Callable[[], float] = time.time  # tests move it forward
+
+
+def _delivery_of(user: CognitoIdpUser) -> dict[str, Any]:
+    """CodeDeliveryDetails for the user's email, else phone number."""
+    for attribute, medium in (("email", "EMAIL"), ("phone_number", "SMS")):
+        value = user.attribute_lookup.get(attribute)
+        if value:
+            masked = f"{value[0]}***@{value.split('@', 1)[1]}" if medium == "EMAIL" and "@" in value else f"+*******{value[-4:]}"
+            return {"CodeDeliveryDetails": {"Destination": masked, "DeliveryMedium": medium, "AttributeName": attribute}}
+    return {"CodeDeliveryDetails": {}}
+
+
+def _issue_code(pool: CognitoIdpUserPool, user: CognitoIdpUser, purpose: str, delivery: dict[str, Any]) -> None:
+    """A fresh 6-digit code in moto's own field (user.confirmation_code), with what it is for and when it
+    expires, "delivered" as one JSON line to $SAGA_COGNITO_MESSAGES (when set) and to the log."""
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    user.confirmation_code = code
+    user.saga_code_purpose = purpose  # type: ignore[attr-defined]
+    user.saga_code_expires = clock() + CODE_LIFETIME_SECONDS  # type: ignore[attr-defined]
+    message = {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "userPoolId": pool.id,
+        "username": user.username,
+        "purpose": purpose,
+        "code": code,
+        **delivery,
+    }
+    path = os.environ.get(MESSAGES_ENV)
+    if path:
+        with _lock, open(path, "a", encoding="utf-8") as messages:
+            messages.write(json.dumps(message) + "\n")
+    log.info("Cognito %s code for %s in %s: %s", purpose, user.username, pool.id, code)
+
+
+def _take_code(user: CognitoIdpUser, purpose: str, code: str) -> None:
+    """The code the user was sent for this purpose, within its hour; a code is used once."""
+    issued = user.confirmation_code
+    if not issued or getattr(user, "saga_code_purpose", None) != purpose or not hmac.compare_digest(issued, code or ""):
+        raise CodeMismatchException(CODE_MISMATCH)
+    if clock() >= getattr(user, "saga_code_expires", 0.0):
+        raise ExpiredCodeException(CODE_EXPIRED)
+    user.confirmation_code = None
+
+
+def _user_for_code(backend: CognitoIdpBackend, client_id: str, username: str) -> CognitoIdpUser:
+    pool = _pool_of_client(backend, client_id)
+    user: CognitoIdpUser | None = pool._get_user(username)
+    if user is None:
+        if _prevents_user_existence_errors(pool.clients[client_id]):
+            raise CodeMismatchException(CODE_MISMATCH)
+        raise UserNotFoundError("Username/client id combination not found.")
+    return user
+
+
+def _forgot_password(backend: CognitoIdpBackend, client_id: str, username: str) -> tuple[str | None, dict[str, Any]]:
+    """moto's answer (its delivery details, its refusals), with a code of our own that moto's response
+    header no longer gives away."""
+    _, answer = _originals["forgot_password"](backend, client_id, username)
+    pool = _pool_of_client(backend, client_id)
+    user = pool._get_user(username)
+    if user is not None:
+        _issue_code(pool, user, FORGOT_PASSWORD, answer)
+    return None, answer
+
+
+def _confirm_forgot_password(backend: CognitoIdpBackend, client_id: str, username: str, password: str, confirmation_code: str) -> None:
+    _take_code(_user_for_code(backend, client_id, username), FORGOT_PASSWORD, confirmation_code)
+    _originals["confirm_forgot_password"](backend, client_id, username, password, "")
+
+
+def _backend_for_client(response: CognitoIdpResponse, client_id: str) -> CognitoIdpBackend:
+    return response._get_region_agnostic_backend()._find_backend_for_clientid(client_id)
+
+
+def _confirm_sign_up_response(response: CognitoIdpResponse) -> Any:
+    client_id = response._get_param("ClientId")
+    backend = _backend_for_client(response, client_id)
+    _take_code(_user_for_code(backend, client_id, response._get_param("Username")), SIGN_UP, response._get_param("ConfirmationCode"))
+    return _originals["confirm_sign_up_response"](response)
+
+
+def _resend_confirmation_code_response(response: CognitoIdpResponse) -> ActionResult:
+    """moto has no ResendConfirmationCode (https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_ResendConfirmationCode.html)."""
+    client_id = response._get_param("ClientId")
+    backend = _backend_for_client(response, client_id)
+    pool = _pool_of_client(backend, client_id)
+    user = pool._get_user(response._get_param("Username"))
+    if user is None:
+        if _prevents_user_existence_errors(pool.clients[client_id]):
+            simulated = {"Destination": "+*******9934", "DeliveryMedium": "SMS", "AttributeName": "phone_number"}
+            return ActionResult({"CodeDeliveryDetails": simulated})
+        raise UserNotFoundError("Username/client id combination not found.")
+    delivery = _delivery_of(user)
+    _issue_code(pool, user, SIGN_UP, delivery)
+    return ActionResult(delivery)
+
+
 # --- Each pool's own signing key -----------------------------------------------------------------
 
 
@@ -274,10 +427,19 @@ def install() -> None:
         return
     _originals["initiate_auth"] = CognitoIdpBackend.initiate_auth
     _originals["respond_to_auth_challenge"] = CognitoIdpBackend.respond_to_auth_challenge
+    _originals["sign_up"] = CognitoIdpBackend.sign_up
+    _originals["forgot_password"] = CognitoIdpBackend.forgot_password
+    _originals["confirm_forgot_password"] = CognitoIdpBackend.confirm_forgot_password
+    _originals["confirm_sign_up_response"] = CognitoIdpResponse.confirm_sign_up
     _originals["pool_init"] = CognitoIdpUserPool.__init__
     _originals["create_jwt"] = CognitoIdpUserPool.create_jwt
     CognitoIdpBackend.initiate_auth = _initiate_auth  # type: ignore[method-assign,assignment]
     CognitoIdpBackend.respond_to_auth_challenge = _respond_to_auth_challenge  # type: ignore[method-assign,assignment]
+    CognitoIdpBackend.sign_up = _sign_up  # type: ignore[method-assign,assignment]
+    CognitoIdpBackend.forgot_password = _forgot_password  # type: ignore[method-assign,assignment]
+    CognitoIdpBackend.confirm_forgot_password = _confirm_forgot_password  # type: ignore[method-assign,assignment]
+    CognitoIdpResponse.confirm_sign_up = _confirm_sign_up_response  # type: ignore[method-assign,assignment]
+    CognitoIdpResponse.resend_confirmation_code = _resend_confirmation_code_response  # type: ignore[attr-defined]
     CognitoIdpUserPool.__init__ = _pool_init  # type: ignore[method-assign,assignment]
     CognitoIdpUserPool.create_jwt = _create_jwt  # type: ignore[method-assign,assignment]
     CognitoIdpJsonWebKeyResponse.serve_json_web_key = staticmethod(_serve_json_web_key)  # type: ignore[method-assign]
