@@ -11,7 +11,16 @@ Who calls:
 - API Gateway invokes the API's function as apigateway.amazonaws.com, under the function's resource
   policy, with aws:SourceArn = arn:aws:execute-api:<region>:<account>:<api>/<stage>/<METHOD><path>;
 - anyone else (operators, Terraform, the tests) is the account's administrator, as on AWS with
-  AdministratorAccess: held only where a key policy must allow them too.
+  AdministratorAccess: held only where a key policy must allow them too. They sign with the local
+  administrator's access key (sagatools.client.workspaces.LOCAL_CREDENTIALS, "local").
+
+Who is refused before anything is judged, as AWS refuses them: an Authorization header that is not
+Signature Version 4 (IncompleteSignatureException; S3: InvalidArgument / AuthorizationHeaderMalformed),
+an access key that is neither the administrator's nor one STS issued (UnrecognizedClientException "The
+security token included in the request is invalid."; query services: InvalidClientTokenId; S3:
+InvalidAccessKeyId), a temporary key whose session token is not the one STS issued with it, and, for the
+JSON and query protocols (the body is in hand and the path is "/", so botocore recomputes the signature
+cheaply), a signature that is not the key's (InvalidSignatureException; query: SignatureDoesNotMatch).
 
 What is judged, for each request of a role (everything this repository calls; anything else a role
 calls is refused as not modelled, never let through): the action on the resource's ARN with the
@@ -38,16 +47,20 @@ request context AWS documents, and the KMS use the service makes on the caller's
   is not allowed to be used with Arn '...'", as CloudWatch Logs answers (its reference says InvalidParameterException).
 Refusals name the action and the resource as IAM's messages do (troubleshoot_access-denied.html).
 
-Not modelled: signatures (a request is its access key's), session and permissions-boundary policies,
+Not modelled: the signatures of REST requests (S3, Lambda, CloudFront, API Gateway: a request with a known
+key is that key's; their canonical paths and streaming payloads are not recomputed here), the clock skew
+and presigned-URL expiry checks, Signature Version 2, session and permissions-boundary policies,
 SCPs, cross-account access, the state machine role's key use for its execution logs and the log
 delivery calls (the endpoint delivers no execution logs), CloudWatch alarms publishing (moto runs no
 alarm actions), X-Ray."""
 
 from __future__ import annotations
 
+import hmac
 import importlib
 import json
 import re
+import secrets
 import threading
 import time
 import uuid
@@ -58,16 +71,29 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 import botocore.session
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.iam.models import iam_backends
 from moto.kms.models import kms_backends
 from moto.stepfunctions.exceptions import InvalidArn, StateMachineDoesNotExist
 from moto.sts.models import sts_backends
 
+from sagatools.client.workspaces import LOCAL_CREDENTIALS
 from sagatools.emulator.iam_evaluation import Decision, NotModelled, Principal, Request, evaluate
 
 ACCOUNT = DEFAULT_ACCOUNT_ID
 CREDENTIAL = re.compile(r"Credential=([^/,\s&]+)/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
+SIGV4 = "AWS4-HMAC-SHA256"
+SIGV4_PARAMETER = re.compile(r"\s*([A-Za-z]+)=([^,\s]*)\s*")
+SCOPE = re.compile(r"^(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[a-z0-9-]+)/(?P<service>[a-z0-9-]+)/aws4_request$")
+ADMIN_KEYS = {LOCAL_CREDENTIALS["aws_access_key_id"]: LOCAL_CREDENTIALS["aws_secret_access_key"]}  # the local administrator's
+INVALID_TOKEN = "The security token included in the request is invalid."
+SIGNATURE_MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key"
+    " and signing method. Consult the service documentation for details."
+)
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/([^/]+)/invocations$")
 FUNCTION_CONFIGURATION = re.compile(r"^/2015-03-31/functions(/[^/]+/configuration)?$")
 SESSION_SECONDS = 3600  # a role's default maximum session duration
@@ -103,6 +129,13 @@ class Refused(Exception):
                 f"<RequestId>{request_id}</RequestId></ErrorResponse>"
             ).encode()
             headers = [("Content-Type", "text/xml")]
+        elif self.protocol == "s3":
+            message = self.message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            body = (
+                f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{self.code}</Code><Message>{message}</Message>'
+                f"<RequestId>{secrets.token_hex(8).upper()}</RequestId></Error>"
+            ).encode()
+            headers = [("Content-Type", "application/xml")]
         elif self.protocol == "rest-json":
             body = json.dumps({"Message": self.message, "Type": "User"}).encode()
             headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", self.code)]
@@ -198,26 +231,52 @@ class Authorizer:
             return False
         return evaluate(request, [], trust, resource_policy_must_allow=True).allowed
 
-    def caller(self, environ: Mapping[str, Any]) -> Principal:
-        """Who signed the request: a role's session (a service's, or one AssumeRole issued), or the administrator."""
-        signed = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    def caller(self, environ: Mapping[str, Any], body: bytes = b"") -> Principal:
+        """Who signed the request: the administrator (the local access key), or a role's session (a service's,
+        or one AssumeRole issued); an unsigned request (an operation AWS answers unsigned) is answered as the
+        administrator's, for nothing it may reach is judged. Refused: a malformed signature, an access key
+        this account never issued, a temporary key without its own session token, an expired session, and
+        (JSON and query protocols) a signature the key's secret did not make."""
+        protocol = error_protocol(environ, body)
+        signed = signature_of(environ, protocol)
         if signed is None:
             return ADMIN
-        access_key = unquote(signed.group(1))
+        if signed.access_key in ADMIN_KEYS:
+            principal, secret, token = ADMIN, ADMIN_KEYS[signed.access_key], None
+        else:
+            session = self._session(signed.access_key)
+            if session is None or signed.token != session.token:
+                raise unrecognized(protocol)
+            if session.expires < time.time():
+                raise Refused(400, "ExpiredTokenException", "The security token included in the request is expired", protocol)
+            principal, secret, token = session.principal, session.secret_key, session.token
+        if protocol in ("json", "query") and signed.signature_header and not signature_matches(environ, body, signed, secret, token):
+            raise Refused(
+                *((400, "InvalidSignatureException") if protocol == "json" else (403, "SignatureDoesNotMatch")),
+                SIGNATURE_MISMATCH,
+                protocol,
+            )
+        return principal
+
+    def _session(self, access_key: str) -> Session | None:
+        """The temporary credentials STS issued with this access key: a service's, or any AssumeRole's."""
         with self._lock:
             session = self._sessions.get(access_key)
-        if session is None:
-            assumed = sts_backends[ACCOUNT]["aws"].get_assumed_role_from_access_key(access_key)
-            if assumed is None:
-                return ADMIN
-            session = Session(
-                Principal(assumed.arn, ACCOUNT, role_arn=assumed.role_arn), access_key, "", "", assumed.expiration.timestamp()
-            )
-            with self._lock:
-                self._sessions[access_key] = session
-        if session.expires < time.time():
-            raise Refused(400, "ExpiredTokenException", "The security token included in the request is expired")
-        return session.principal
+        if session is not None:
+            return session
+        assumed = sts_backends[ACCOUNT]["aws"].get_assumed_role_from_access_key(access_key)
+        if assumed is None:
+            return None
+        session = Session(
+            Principal(assumed.arn, ACCOUNT, role_arn=assumed.role_arn),
+            access_key,
+            assumed.secret_access_key,
+            assumed.session_token,
+            assumed.expiration.timestamp(),
+        )
+        with self._lock:
+            self._sessions[access_key] = session
+        return session
 
     # -- decisions ---------------------------------------------------------------------------------
     def _role(self, role_arn: str) -> Any:
@@ -365,6 +424,114 @@ def dynamodb_asked(region: str, operation: str, body: Mapping[str, Any]) -> Iter
         raise NotModelled(f"dynamodb:{operation}")
 
 
+@dataclass(frozen=True)
+class Signed:
+    """A Signature Version 4 signature, from the Authorization header or a presigned URL's query string."""
+
+    access_key: str
+    date: str
+    region: str
+    service: str
+    signed_headers: tuple[str, ...]
+    signature: str
+    token: str | None
+    signature_header: bool  # in the Authorization header (else the query string)
+
+
+def error_protocol(environ: Mapping[str, Any], body: bytes) -> str:
+    """How the service the request is for writes its errors: JSON (an X-Amz-Target), query (an Action),
+    S3's XML, or REST-JSON (Lambda and the other REST APIs)."""
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        return "json"
+    scope = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", "") or unquote(environ.get("QUERY_STRING", "")))
+    service = scope.group(3) if scope else None
+    if service == "s3":
+        return "s3"
+    form = body.decode(errors="replace") if "x-www-form-urlencoded" in environ.get("CONTENT_TYPE", "") else ""
+    if "Action" in parse_qs(form) or "Action" in parse_qs(environ.get("QUERY_STRING", "")) or service == "cloudfront":
+        return "query"  # CloudFront's REST-XML errors are written as the query services' are
+    if service is None and not re.match(r"^/20\d\d-\d\d-\d\d/", environ.get("PATH_INFO", "")):
+        return "s3"  # moto's dispatcher sends what names no service to S3
+    return "rest-json"
+
+
+def unrecognized(protocol: str) -> Refused:
+    """AWS's answer to an access key it did not issue (or a session token not issued with it)."""
+    if protocol == "s3":
+        return Refused(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", protocol)
+    if protocol == "query":
+        return Refused(403, "InvalidClientTokenId", INVALID_TOKEN, protocol)
+    return Refused(400 if protocol == "json" else 403, "UnrecognizedClientException", INVALID_TOKEN, protocol)
+
+
+def incomplete(protocol: str, authorization: str, missing: list[str]) -> Refused:
+    """AWS's answer to an Authorization header that is not a complete Signature Version 4 one."""
+    if protocol == "s3":
+        if not authorization.startswith(SIGV4):
+            return Refused(400, "InvalidArgument", "Unsupported Authorization Type", protocol)
+        return Refused(400, "AuthorizationHeaderMalformed", "The authorization header is malformed.", protocol)
+    message = " ".join(f"Authorization header requires '{name}' parameter." for name in missing) + f" Authorization={authorization}"
+    code = "IncompleteSignature" if protocol == "query" else "IncompleteSignatureException"
+    return Refused(403 if protocol == "rest-json" else 400, code, message, protocol)
+
+
+def signature_of(environ: Mapping[str, Any], protocol: str) -> Signed | None:
+    """The request's signature, None if it carries none; Refused if it is not a complete SigV4 one."""
+    authorization = environ.get("HTTP_AUTHORIZATION", "")
+    if authorization:
+        scheme, _, rest = authorization.strip().partition(" ")
+        matched = (SIGV4_PARAMETER.fullmatch(part) for part in rest.split(","))
+        parameters = {found.group(1): found.group(2) for found in matched if found}
+        token = environ.get("HTTP_X_AMZ_SECURITY_TOKEN")
+        in_header = True
+    else:
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        if "X-Amz-Signature" not in query:
+            return None
+        scheme = query.get("X-Amz-Algorithm", [""])[0]
+        parameters = {name: query[f"X-Amz-{name}"][0] for name in ("Credential", "SignedHeaders", "Signature") if f"X-Amz-{name}" in query}
+        token = query.get("X-Amz-Security-Token", [None])[0]
+        in_header = False
+    missing = [name for name in ("Credential", "Signature", "SignedHeaders") if not parameters.get(name)]
+    scope = SCOPE.match(unquote(parameters.get("Credential", "")))
+    if scheme != SIGV4 or missing or scope is None:
+        raise incomplete(protocol, authorization or environ.get("QUERY_STRING", ""), missing or ["Credential"])
+    return Signed(
+        scope["key"],
+        scope["date"],
+        scope["region"],
+        scope["service"],
+        tuple(parameters["SignedHeaders"].split(";")),
+        parameters["Signature"],
+        token,
+        in_header,
+    )
+
+
+def signature_matches(environ: Mapping[str, Any], body: bytes, signed: Signed, secret: str, token: str | None) -> bool:
+    """Whether the key's secret made the Authorization header's signature: botocore's SigV4 signer run on
+    the request as received (its signed headers, path, query string and body)."""
+    headers = {}
+    for name in signed.signed_headers:
+        variable = {"content-type": "CONTENT_TYPE", "content-length": "CONTENT_LENGTH"}.get(name, "HTTP_" + name.upper().replace("-", "_"))
+        if environ.get(variable) is None:
+            return False
+        headers[name] = str(environ[variable])
+    timestamp = headers.get("x-amz-date", "")
+    if not timestamp.startswith(signed.date):
+        return False
+    path, _, query = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO") or "/").partition("?")
+    request = AWSRequest(
+        method=environ.get("REQUEST_METHOD", "POST"), url=f"http://{headers.get('host', 'localhost')}{path}", data=body, headers=headers
+    )
+    if query:
+        request.url += f"?{query}"
+    request.context["timestamp"] = timestamp
+    signer = SigV4Auth(Credentials(signed.access_key, secret, token), signed.service, signed.region)
+    expected = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
+    return hmac.compare_digest(expected, signed.signature)
+
+
 def signed_request(environ: Mapping[str, Any]) -> bool:
     """Signature Version 4 in the Authorization header, or in the query string (a presigned URL)."""
     return bool(environ.get("HTTP_AUTHORIZATION")) or "X-Amz-Signature=" in environ.get("QUERY_STRING", "")
@@ -408,7 +575,7 @@ class RequestCheck:
             # API models mark as needing none (Cognito's public sign-in, STS's web identity): a page in a
             # browser reaches the local endpoint for Cognito, and must reach nothing else through it.
             raise Refused(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
-        principal = self.authorizer.caller(environ)
+        principal = self.authorizer.caller(environ, body)
         signed = CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
         region = signed.group(2) if signed else self.authorizer.region
         target = environ.get("HTTP_X_AMZ_TARGET", "")
