@@ -23,7 +23,7 @@ from moto import mock_aws
 from werkzeug.serving import make_server
 
 from sagatools.emulator import cloudfront_fidelity, s3_fidelity
-from sagatools.emulator.site import LocalCloudFront, certificate
+from sagatools.emulator.site import LocalCloudFront, SiteRequestHandler, certificate
 
 pytestmark = pytest.mark.moto
 
@@ -41,11 +41,16 @@ class Served:
     s3: Any
 
     def get(self, path: str, method: str = "GET", **headers: str) -> tuple[int, dict[str, str], bytes]:
+        status, raw, body = self.get_raw(path, method, **headers)
+        return status, {name.lower(): value for name, value in raw}, body
+
+    def get_raw(self, path: str, method: str = "GET", **headers: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        """The response's headers as sent, repeated ones included."""
         connection = http.client.HTTPSConnection("127.0.0.1", self.port, context=self.context, timeout=10)
         try:
             connection.request(method, path, headers=headers)
             response = connection.getresponse()
-            return response.status, {name.lower(): value for name, value in response.getheaders()}, response.read()
+            return response.status, response.getheaders(), response.read()
         finally:
             connection.close()
 
@@ -142,7 +147,9 @@ def served(tmp_path: Path) -> Iterator[Served]:
         )["ResponseHeadersPolicy"]["Id"]
         arn = cloudfront.create_distribution(DistributionConfig=distribution_config(control, policy))["Distribution"]["ARN"]
         cert, key = certificate(tmp_path)
-        server = make_server("127.0.0.1", 0, LocalCloudFront(), threaded=True, ssl_context=(str(cert), str(key)))
+        server = make_server(
+            "127.0.0.1", 0, LocalCloudFront(), threaded=True, ssl_context=(str(cert), str(key)), request_handler=SiteRequestHandler
+        )
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         context = ssl.create_default_context(cafile=str(cert))
@@ -215,3 +222,37 @@ def test_plain_http_is_not_served(served: Served) -> None:
         except (ConnectionResetError, TimeoutError):
             answer = b""
     assert not answer.startswith(b"HTTP/")  # no HTTP answer at all: the TLS handshake fails
+
+
+def test_the_key_is_the_path_without_its_first_slash_only(served: Served) -> None:
+    """`//index.html` asks S3 for the key `/index.html`, which does not exist: 403 (object-keys.html)."""
+    status, _, body = served.get("//index.html")
+    assert status == 403 and b"<Code>AccessDenied</Code>" in body
+    assert served.get("/index.html")[0] == 200
+
+
+def test_a_byte_range_is_206_partial_content(served: Served) -> None:
+    """CloudFront passes a Range to S3, which answers one byte range with 206 (RangeGETs.html, API_GetObject.html)."""
+    status, headers, body = served.get("/app.js", Range="bytes=0-9", **{"Accept-Encoding": "gzip"})
+    assert (status, body) == (206, SCRIPT[:10])
+    assert headers["content-range"] == f"bytes 0-9/{len(SCRIPT)}" and headers["content-length"] == "10"
+    assert "content-encoding" not in headers and headers["accept-ranges"] == "bytes"
+    assert served.get("/app.js", Range="bytes=-5")[2] == SCRIPT[-5:]
+    assert served.get("/app.js", Range=f"bytes={len(SCRIPT) - 3}-")[2] == SCRIPT[-3:]
+    status, headers, body = served.get("/app.js", Range=f"bytes={len(SCRIPT)}-")
+    assert status == 416 and headers["content-range"] == f"bytes */{len(SCRIPT)}" and b"<Code>InvalidRange</Code>" in body
+    assert served.get("/app.js", Range="bytes=0-1,5-6")[:3:2] == (200, SCRIPT)  # S3 ignores several ranges
+
+
+def test_head_has_the_content_length_get_would_have(served: Served) -> None:
+    status, headers, body = served.get("/index.html", method="HEAD")
+    assert (status, body, headers["content-length"]) == (200, b"", str(len(INDEX)))
+
+
+def test_one_server_header(served: Served) -> None:
+    """CloudFront sends one Server header: the origin's (AmazonS3), or its own on its errors."""
+    for path, server in (("/", "AmazonS3"), ("/no-such-file.js", "AmazonS3")):
+        _, headers, _ = served.get_raw(path)
+        assert [value for name, value in headers if name.lower() == "server"] == [server]
+    _, headers, _ = served.get_raw("/", method="POST")
+    assert [value for name, value in headers if name.lower() == "server"] == ["CloudFront"]

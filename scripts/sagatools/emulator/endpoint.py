@@ -50,7 +50,7 @@ from sagatools.emulator.iam_enforcement import (
     lambda_identity,
 )
 from sagatools.emulator.lambda_service import FunctionConfig, InvokeResult, LocalLambdaService, LogEvent
-from sagatools.emulator.site import LocalCloudFront, bucket_policy_allows, bucket_policy_judged_by, certificate
+from sagatools.emulator.site import LocalCloudFront, SiteRequestHandler, bucket_policy_allows, bucket_policy_judged_by, certificate
 from sagatools.processes import alive
 from trip_saga.aws import CLIENT_CONFIG
 from trip_saga.steps import STEPS
@@ -280,7 +280,14 @@ def main(argv: list[str] | None = None) -> int:
     # CloudFront reads the bucket as cloudfront.amazonaws.com, judged by the bucket policy (the authorizer's, when it enforces).
     cloudfront = LocalCloudFront(may_read=bucket_policy_judged_by(authorizer) if authorizer is not None else bucket_policy_allows)
     cert_path, key_path = certificate(args.state_dir)
-    site_server = make_server("127.0.0.1", args.site_port, cloudfront, threaded=True, ssl_context=(str(cert_path), str(key_path)))
+    site_server = make_server(
+        "127.0.0.1",
+        args.site_port,
+        cloudfront,
+        threaded=True,
+        ssl_context=(str(cert_path), str(key_path)),
+        request_handler=SiteRequestHandler,
+    )
     site_port = site_server.server_address[1]
     threading.Thread(target=site_server.serve_forever, name="cloudfront", daemon=True).start()
 

@@ -22,7 +22,17 @@ What it does as CloudFront does, because the booking page depends on it:
   the object is 1,000 to 10,000,000 bytes, its strong ETag then made weak
   (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/ServingCompressedFiles.html);
 - a conditional GET whose If-None-Match names the object's ETag is 304
-  (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorS3Origin.html).
+  (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RequestAndResponseBehaviorS3Origin.html);
+- the object key is the path without its first slash only: CloudFront forwards the URI to the origin,
+  and S3 takes what follows the bucket's "/" as the key, so `//index.html` asks for the key `/index.html`
+  (https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html), which does not exist: 403;
+- a single byte Range is passed to S3, which answers 206 Partial Content with Content-Range (416
+  InvalidRange when it starts past the end; S3 ignores a multi-range request and sends the whole object)
+  (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/RangeGETs.html,
+  https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax);
+- HEAD answers the headers GET would, Content-Length included (RFC 9110 9.3.2, which S3's HeadObject follows:
+  https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html), and one Server header, the origin's
+  or CloudFront's (`SiteRequestHandler`).
 
 Not modelled: edge caching (every request reads the bucket, so a deploy is seen at once and no
 invalidation is ever needed), Brotli, cache behaviours other than the default, custom origins, signed
@@ -40,6 +50,7 @@ import secrets
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -47,6 +58,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from moto.cloudfront.models import cloudfront_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.s3.models import s3_backends
+from werkzeug.serving import WSGIRequestHandler
 
 from sagatools.emulator import cloudfront_fidelity
 from sagatools.emulator.iam_evaluation import NotModelled, Principal, Request, evaluate
@@ -68,7 +80,16 @@ COMPRESSIBLE = {
     "text/xml",
 }
 COMPRESS_MIN, COMPRESS_MAX = 1_000, 10_000_000
-REASONS = {200: "OK", 304: "Not Modified", 403: "Forbidden", 404: "Not Found", 502: "Bad Gateway"}
+REASONS = {
+    200: "OK",
+    206: "Partial Content",
+    304: "Not Modified",
+    403: "Forbidden",
+    404: "Not Found",
+    416: "Requested Range Not Satisfiable",
+    502: "Bad Gateway",
+}
+BYTE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 CLOUDFRONT = Principal("cloudfront.amazonaws.com", DEFAULT_ACCOUNT_ID, service="cloudfront.amazonaws.com")
 
 # may_read(bucket, key, distribution ARN) -> None, or why S3 refuses CloudFront.
@@ -126,8 +147,8 @@ class LocalCloudFront:
         else:
             status, headers, body = self.handle(distribution, environ)
         headers |= {"Via": "1.1 local.cloudfront.net (CloudFront)", "X-Cache": "Miss from cloudfront", "X-Amz-Cf-Id": request_id}
-        if environ["REQUEST_METHOD"] != "HEAD" and status != 304:
-            headers["Content-Length"] = str(len(body))
+        if status != 304:
+            headers["Content-Length"] = str(len(body))  # HEAD's too: the length GET's body would have
         start_response(f"{status} {REASONS.get(status, '')}".strip(), list(headers.items()))
         return [] if environ["REQUEST_METHOD"] == "HEAD" or status == 304 else [body]
 
@@ -149,10 +170,14 @@ class LocalCloudFront:
                 403, "Bad request.", "This distribution is not configured to allow the HTTP request method that was used for this request."
             )
             return status, self.with_policy_headers(behaviour, headers), body
-        path = environ.get("PATH_INFO") or "/"
-        key = config.DefaultRootObject if path == "/" and config.DefaultRootObject else path.lstrip("/")
+        # The path as sent (SiteRequestHandler): PATH_INFO has `//index.html` as `/index.html`.
+        raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+        path = unquote(raw.partition("?")[0]) if raw and raw.startswith("/") else environ.get("PATH_INFO") or "/"
+        key = config.DefaultRootObject if path == "/" and config.DefaultRootObject else path.removeprefix("/")
         origin = next((o for o in config.Origins["Items"] if o.id == behaviour.target_origin_id), None)
         status, headers, body = self.from_origin(distribution, origin, key)
+        if status == 200 and environ.get("HTTP_RANGE") and not _matches(environ.get("HTTP_IF_NONE_MATCH"), headers["ETag"]):
+            status, headers, body = _ranged(environ["HTTP_RANGE"], headers, body)  # the origin's bytes, not compressed
         if status == 200:
             status, headers, body = self.compressed(behaviour, environ, headers, body)
             if _matches(environ.get("HTTP_IF_NONE_MATCH"), headers.get("ETag")):
@@ -183,6 +208,7 @@ class LocalCloudFront:
             "Content-Type": metadata.get("content-type") or "binary/octet-stream",
             "ETag": found.etag,
             "Last-Modified": found.last_modified_RFC1123,
+            "Accept-Ranges": "bytes",
             "Server": "AmazonS3",  # the origin's, which CloudFront passes on
         }
         for name in ("cache-control", "content-encoding", "content-disposition", "content-language"):
@@ -248,6 +274,29 @@ class LocalCloudFront:
         return answer
 
 
+def _ranged(range_header: str | None, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+    """S3's answer to a Range header (API_GetObject.html): one byte range is 206 with Content-Range, a range
+    starting past the end 416 InvalidRange; anything else (several ranges, another unit) the whole object."""
+    matched = BYTE_RANGE.match((range_header or "").strip())
+    if matched is None or matched.group(1) == matched.group(2) == "":
+        return 200, headers, body
+    size = len(body)
+    first, last = matched.group(1), matched.group(2)
+    if first == "":  # the last N bytes
+        start, end = max(size - int(last), 0), size - 1
+    else:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    if start >= size or start > end:
+        request_id = secrets.token_hex(8).upper()
+        error = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidRange</Code><Message>The requested range is not satisfiable'
+            f"</Message><RangeRequested>{range_header}</RangeRequested><ActualObjectSize>{size}</ActualObjectSize>"
+            f"<RequestId>{request_id}</RequestId></Error>"
+        ).encode()
+        return 416, {"Content-Type": "application/xml", "Content-Range": f"bytes */{size}", "Server": "AmazonS3"}, error
+    return 206, {**headers, "Content-Range": f"bytes {start}-{end}/{size}"}, body[start : end + 1]
+
+
 def _matches(if_none_match: str | None, etag: str | None) -> bool:
     """If-None-Match's weak comparison (RFC 9110 13.1.2): W/"x" and "x" match."""
     if not if_none_match or not etag:
@@ -276,6 +325,24 @@ def _error(status: int, title: str, detail: str) -> tuple[int, dict[str, str], b
         f'<H1>{status} ERROR</H1><H2>The request could not be satisfied.</H2><HR noshade size="1px">{title} {detail}</BODY></HTML>'
     ).encode()
     return status, {"Content-Type": "text/html", "Server": "CloudFront"}, body
+
+
+class SiteRequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler without its own Server header: the response's (the origin's AmazonS3, or
+    CloudFront's) is the only one, as CloudFront sends one. And the path as the viewer sent it: Python's
+    http.server reduces leading slashes to one (gh-87389), so RAW_URI is read from the request line."""
+
+    def make_environ(self) -> Any:
+        environ = super().make_environ()
+        words = self.requestline.split()
+        if len(words) == 3 and words[1].startswith("/"):
+            environ["RAW_URI"] = environ["REQUEST_URI"] = words[1]
+        return environ
+
+    def send_header(self, keyword: str, value: str) -> None:
+        if keyword.lower() == "server" and value == self.version_string():
+            return
+        super().send_header(keyword, value)
 
 
 def certificate(state_dir: Path) -> tuple[Path, Path]:
