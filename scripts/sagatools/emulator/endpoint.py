@@ -172,6 +172,49 @@ class LambdaInvokeMiddleware:
         return [result.body]
 
 
+class SiteOnlyCors:
+    """CORS for the booking page's origin only (the local CloudFront's, https://127.0.0.1:<site port>).
+
+    moto's app answers CORS for any origin (flask_cors echoes the Origin). On AWS that is harmless, as a
+    page still needs real credentials to sign with; here the administrator's are public ("local"), so any
+    page open in the developer's browser could call the workspace with them. The only browser client the
+    workspace has is its own page, which calls Cognito's unauthenticated operations: its origin gets CORS,
+    and a preflight from any other origin is 403 with no CORS headers (the browser then sends nothing)."""
+
+    def __init__(self, app: Any, origin: str | None = None) -> None:
+        self.app = app
+        self.origin = origin  # set once the local CloudFront's port is known; until then, no origin
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        origin = environ.get("HTTP_ORIGIN")
+        allowed = origin is not None and origin == self.origin
+        if environ["REQUEST_METHOD"] == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ:
+            if not allowed:
+                start_response("403 Forbidden", [("Content-Type", "text/plain"), ("Content-Length", "0")])
+                return []
+            headers = [
+                ("Access-Control-Allow-Origin", str(origin)),
+                ("Access-Control-Allow-Methods", environ["HTTP_ACCESS_CONTROL_REQUEST_METHOD"]),
+                ("Access-Control-Max-Age", "600"),
+                ("Vary", "Origin"),
+                ("Content-Length", "0"),
+            ]
+            if requested := environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS"):
+                headers.append(("Access-Control-Allow-Headers", requested))
+            start_response("200 OK", headers)
+            return []
+
+        def respond(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            kept = [(name, value) for name, value in headers if not name.lower().startswith("access-control-")]
+            if allowed:
+                exposed = sorted({name for name, _ in kept if name.lower().startswith("x-amz")})
+                kept += [("Access-Control-Allow-Origin", str(origin)), ("Vary", "Origin")]
+                kept += [("Access-Control-Expose-Headers", ", ".join(exposed))] if exposed else []
+            return start_response(status, kept, *exc_info)
+
+        return self.app(environ, respond)  # type: ignore[no-any-return]
+
+
 def status_event_delivery(endpoint: str, region: str, authorizer: Authorizer | None) -> sfn_fidelity.Deliver:
     """EventBridge starting a rule's Step Functions target: StartExecution signed with the target's role,
     assumed as events.amazonaws.com with the rule as aws:SourceArn, so its trust and policy are judged
@@ -234,8 +277,8 @@ def main(argv: list[str] | None = None) -> int:
     # Bind first: the port must be known before anything (workers, the interpreter) calls back.
     holder: dict[str, Any] = {}
     invocations = LambdaInvokeMiddleware(DomainDispatcherApplication(create_backend_app), service=None)  # type: ignore[arg-type]
-    app = AuthorizingMiddleware(invocations, authorizer) if authorizer is not None else invocations
-    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    cors = SiteOnlyCors(AuthorizingMiddleware(invocations, authorizer) if authorizer is not None else invocations)
+    server = make_server("127.0.0.1", args.port, cors, threaded=True, request_handler=MotoRequestHandler)
     port = server.server_address[1]
     endpoint = f"http://127.0.0.1:{port}"
     os.environ["MOTO_PORT"] = str(port)  # where the interpreter sends its own lambda:invoke calls
@@ -289,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
         request_handler=SiteRequestHandler,
     )
     site_port = site_server.server_address[1]
+    cors.origin = f"https://127.0.0.1:{site_port}"  # the booking page's origin: the only one answered CORS
     threading.Thread(target=site_server.serve_forever, name="cloudfront", daemon=True).start()
 
     def stop(reason: str) -> None:
