@@ -236,3 +236,25 @@ def test_an_unknown_user_gets_a_challenge_as_any_user_does_and_is_refused_at_the
         cognito.respond_to_auth_challenge(ClientId=client_id, ChallengeName="PASSWORD_VERIFIER", ChallengeResponses=answer)
     assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
     assert refused.value.response["Error"]["Message"] == WRONG_PASSWORD
+
+
+def test_revoke_token_revokes_the_refresh_token_and_its_access_tokens(pool: dict[str, Any]) -> None:
+    cognito, client_id = pool["cognito"], pool["client_id"]
+    tokens = sign_in(pool, "c-1", PASSWORD)["AuthenticationResult"]
+    refresh = {"REFRESH_TOKEN": tokens["RefreshToken"]}
+    refreshed = cognito.initiate_auth(AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=refresh, ClientId=client_id)["AuthenticationResult"]
+
+    answer = cognito.revoke_token(Token=tokens["RefreshToken"], ClientId=client_id)
+    assert answer["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert {name: value for name, value in answer.items() if name != "ResponseMetadata"} == {}
+    with pytest.raises(ClientError) as revoked:
+        cognito.initiate_auth(AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters=refresh, ClientId=client_id)
+    assert revoked.value.response["Error"]["Code"] == "NotAuthorizedException"
+    assert revoked.value.response["Error"]["Message"] == "Refresh Token has been revoked"
+    for access_token in (tokens["AccessToken"], refreshed["AccessToken"]):
+        with pytest.raises(ClientError) as refused:
+            cognito.get_user(AccessToken=access_token)
+        assert refused.value.response["Error"]["Code"] == "NotAuthorizedException"
+    with pytest.raises(ClientError) as not_a_refresh_token:
+        cognito.revoke_token(Token=tokens["AccessToken"], ClientId=client_id)
+    assert not_a_refresh_token.value.response["Error"]["Code"] == "UnsupportedTokenTypeException"
