@@ -266,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     cloudfront_fidelity.install()  # response headers policies; origins keep their origin access control
     s3_fidelity.install()  # bucket policies' conditions (aws:SecureTransport)
     args.state_dir.mkdir(parents=True, exist_ok=True)
+    # The local Cognito's "e-mail": the codes SignUp and ForgotPassword send (sagatools.emulator.cognito_fidelity).
+    os.environ.setdefault("SAGA_COGNITO_MESSAGES", str(args.state_dir.resolve() / "cognito-messages.jsonl"))
     (args.state_dir / USAGE_LOG).unlink(missing_ok=True)  # this endpoint's requests only
 
     region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
