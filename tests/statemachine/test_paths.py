@@ -211,7 +211,8 @@ def test_a_cancellation_whose_hotel_fails_changes_nothing_until_redriven(request
     """The hotel (confirmed last) is the cancellation's gate: while it fails, neither the flight nor the
     charge is touched, so no second cancellation can share the booking. Redriven: a confirmed booking is
     cancelled; one that was rolled back meanwhile ends not cancellable, still untouched."""
-    with LocalEngine(prefix="trip-saga-gate") as engine:
+    # A prefix per case: where the module's engine is still open, moto does not reset between the two cases.
+    with LocalEngine(prefix=f"trip-saga-gate-{'back' if rolled_back else 'ok'}") as engine:
         request = request_for(cancel_hotel_booking="until-redrive", **({"payment": "fail"} if rolled_back else {}))
         booking = engine.run(request)
         before = engine.items(request["booking_id"])
