@@ -90,7 +90,8 @@ CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
 browser: ## install Debian's chromium for the page's browser tests, if missing (apt-get: needs root), unless CHROMIUM names another
-	@if [ "$(CHROMIUM)" = /usr/bin/chromium ]; then dpkg -s chromium fonts-liberation >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; }; fi
+	@if [ "$(CHROMIUM)" = /usr/bin/chromium ] && [ "$$(dpkg-query -W -f='$${Status}\n' chromium fonts-liberation 2>/dev/null | grep -c ' installed$$')" != 2 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; fi
 	@"$(CHROMIUM)" --version 2>/dev/null || { echo "no browser at CHROMIUM=$(CHROMIUM)"; exit 1; }
 
 hcl: $(NODE_STAMP) ## every .tf parses with HCL's parser and is formatted (terraform fmt when available)
